@@ -1,0 +1,104 @@
+// Host event + ctx -> gate input; Decision -> before_tool_call result. Any failure here blocks the call.
+import type { Gate } from "../../gate/gate.ts";
+import { formatReason } from "../../gate/gate.ts";
+import { redactSecrets } from "../../patterns/secrets.ts";
+import type { Decision } from "../../policy/types.ts";
+
+/** The parts of OpenClaw's before_tool_call event and ctx we read (all optional: the host may omit any). */
+export type ToolCallEvent = { toolName?: unknown; params?: unknown; derivedPaths?: readonly string[] | undefined; toolCallId?: string | undefined };
+export type ToolCallCtx = {
+  agentId?: string | undefined;
+  sessionKey?: string | undefined;
+  requester?: { channel?: string | undefined; accountId?: string | undefined; senderId?: string | undefined; senderIsOwner?: boolean | undefined } | undefined;
+};
+
+export type HookResult =
+  | undefined
+  | { block: true; blockReason: string }
+  | {
+      requireApproval: {
+        title: string;
+        description: string;
+        severity: "warning" | "critical";
+        timeoutMs: number;
+        allowedDecisions: Array<"allow-once" | "deny">;
+        onResolution: (decision: string) => void;
+      };
+    };
+
+export type HookLog = { info(msg: string): void; warn(msg: string): void; error(msg: string): void };
+
+const MAX_SUMMARY = 400;
+
+export function summariseParams(params: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(params) ?? "{}";
+  } catch {
+    text = "[unserialisable arguments]";
+  }
+  text = redactSecrets(text);
+  return text.length > MAX_SUMMARY ? `${text.slice(0, MAX_SUMMARY)}…` : text;
+}
+
+export function toHookResult(decision: Decision, tool: string, params: unknown, approvalTimeoutMs: number, log: HookLog): HookResult {
+  switch (decision.kind) {
+    case "allow":
+      return undefined;
+    case "block":
+      return { block: true, blockReason: formatReason(decision) };
+    case "escalate":
+      return {
+        requireApproval: {
+          title: `otheru-coordinator: approve ${tool}?`,
+          description: `${decision.reason} [${decision.ruleIds.join(", ")}]\nArguments: ${summariseParams(params)}`,
+          severity: decision.ruleIds.some((id) => id.startsWith("critical.")) ? "critical" : "warning",
+          timeoutMs: approvalTimeoutMs,
+          allowedDecisions: ["allow-once", "deny"],
+          onResolution: (outcome) => log.info(`otheru-coordinator: approval for ${tool} [${decision.ruleIds.join(", ")}] resolved: ${outcome}`),
+        },
+      };
+    default: {
+      const never: never = decision.kind;
+      return { block: true, blockReason: `otheru-coordinator: unknown decision ${String(never)}; blocked [engine.error]` };
+    }
+  }
+}
+
+/** The before_tool_call handler. It never throws: a failure becomes a block with its reason. */
+export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log: HookLog) {
+  return async (event: ToolCallEvent, ctx: ToolCallCtx): Promise<HookResult> => {
+    const tool = typeof event?.toolName === "string" ? event.toolName : "";
+    try {
+      const result = await gate.decide({
+        tool,
+        params: event?.params,
+        sessionKey: ctx?.sessionKey,
+        agentId: ctx?.agentId,
+        requester: ctx?.requester,
+        derivedPaths: event?.derivedPaths,
+      });
+      const d = result.decision;
+      if (d.kind !== "allow") {
+        log.warn(`otheru-coordinator: ${d.kind} ${tool || "(no tool)"} session=${ctx?.sessionKey ?? "?"} [${d.ruleIds.join(", ")}] ${d.reason}`);
+      }
+      return toHookResult(d, tool, event?.params, approvalTimeoutMs, log);
+    } catch (err) {
+      log.error(`otheru-coordinator: hook failure on ${tool || "(no tool)"}: ${(err as Error).message}`);
+      return { block: true, blockReason: `otheru-coordinator: the coordinator failed while checking this call, so it is blocked [engine.error]` };
+    }
+  };
+}
+
+/** message_received / before_prompt_build: record policy-override attempts; never changes anything. */
+export function createOverrideWatcher(gate: Gate, log: HookLog, seen: { count: number }) {
+  return (text: unknown, where: { hook: string; sessionKey?: string | undefined; senderId?: string | undefined }): void => {
+    if (typeof text !== "string" || text.length === 0) return;
+    const hit = gate.detectOverride(text);
+    if (!hit) return;
+    seen.count++;
+    log.warn(
+      `otheru-coordinator: policy override attempt recorded [${hit.ruleId}] via ${where.hook} session=${where.sessionKey ?? "?"} sender=${where.senderId ?? "?"} matched=${JSON.stringify(redactSecrets(hit.matched))}; policy unchanged (hash ${gate.policyHash.slice(0, 12)})`,
+    );
+  };
+}

@@ -1,0 +1,58 @@
+// `otheru-coordinator evaluate`: JSONL cases in, JSONL decisions out, through the hook's own gate.
+import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
+import type { Gate, GateInput } from "../gate/gate.ts";
+
+type Case = {
+  id?: unknown;
+  tool?: unknown;
+  params?: unknown;
+  sessionKey?: unknown;
+  channel?: unknown;
+  agentId?: unknown;
+  senderId?: unknown;
+  senderIsOwner?: unknown;
+};
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : typeof v === "number" ? String(v) : undefined);
+
+/** One evaluate line -> the gate's input. Returns a reason string when the line is unusable. */
+export function caseToInput(line: string): { ok: true; id: unknown; input: GateInput } | { ok: false; reason: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (err) {
+    return { ok: false, reason: `The line is not valid JSON (${(err as Error).message}).` };
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return { ok: false, reason: "The line is not a JSON object." };
+  const c = parsed as Case;
+  if (typeof c.tool !== "string" || c.tool.length === 0) return { ok: false, reason: "The line has no \"tool\" string." };
+  const requester =
+    c.channel !== undefined || c.senderId !== undefined || c.senderIsOwner !== undefined
+      ? { channel: str(c.channel), senderId: str(c.senderId), senderIsOwner: typeof c.senderIsOwner === "boolean" ? c.senderIsOwner : undefined }
+      : undefined;
+  return {
+    ok: true,
+    id: c.id ?? null,
+    input: { tool: c.tool, params: c.params ?? {}, sessionKey: str(c.sessionKey) ?? "agent:main:main", agentId: str(c.agentId), requester },
+  };
+}
+
+export async function runEvaluate(gate: Gate, input: Readable, output: Writable): Promise<{ lines: number }> {
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  let lines = 0;
+  for await (const line of rl) {
+    if (line.trim() === "") continue;
+    lines++;
+    const parsed = caseToInput(line);
+    let out: Record<string, unknown>;
+    if (!parsed.ok) {
+      out = { id: null, decision: "block", ruleIds: ["input.invalid"], reason: parsed.reason, latencyUs: 0 };
+    } else {
+      const r = await gate.decide(parsed.input);
+      out = { id: parsed.id, decision: r.decision.kind, ruleIds: r.decision.ruleIds, reason: r.decision.reason, latencyUs: r.latencyUs };
+    }
+    if (!output.write(`${JSON.stringify(out)}\n`)) await new Promise((res) => output.once("drain", res));
+  }
+  return { lines };
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// The otheru-coordinator command: exit 0 success, 1 the checked thing failed, 2 usage or config error.
+import { parseArgs } from "node:util";
+import { manifestText } from "../config/manifest.ts";
+import { configJsonSchema } from "../config/schema.ts";
+import { createGate } from "../gate/gate.ts";
+import { runEvaluate } from "./evaluate.ts";
+import { EXIT_OK, EXIT_USAGE, loadForCli, UsageError } from "./io.ts";
+
+const USAGE = `usage: otheru-coordinator <command> [options]
+
+commands:
+  evaluate [--config FILE] [--state-dir DIR] < cases.jsonl > decisions.jsonl
+                                   decide tool calls offline exactly as the before_tool_call hook does
+  config schema                    print the JSON Schema of the plugin config (plugin/openclaw.plugin.json)
+  config manifest                  print plugin/openclaw.plugin.json as generated from the schema
+  config validate FILE             check a config (whole openclaw.json or the plugin object); exit 2 lists every problem
+  help                             this text
+
+--config FILE takes a whole openclaw.json or the plugin config alone; default: openclaw.config.example.json.
+\${VAR} placeholders resolve from the environment and the .env beside the config.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "evaluate": {
+      const { values } = parseArgs({
+        args: rest,
+        options: { config: { type: "string" }, "state-dir": { type: "string" }, "audit-dir": { type: "string" } },
+        strict: true,
+      });
+      if (values["audit-dir"] !== undefined) {
+        throw new UsageError("--audit-dir: this version has no audit trail yet; run without it (the verifiable audit log arrives with the audit module)");
+      }
+      const { loaded, layout } = loadForCli({ config: values.config, stateDir: values["state-dir"] }, process.env);
+      for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
+      const gate = createGate(loaded, layout);
+      await runEvaluate(gate, process.stdin, process.stdout);
+      return EXIT_OK;
+    }
+    case "config": {
+      const [sub, ...args] = rest;
+      if (sub === "schema" && args.length === 0) {
+        process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+        return EXIT_OK;
+      }
+      if (sub === "manifest" && args.length === 0) {
+        process.stdout.write(manifestText());
+        return EXIT_OK;
+      }
+      if (sub === "validate" && args.length === 1) {
+        const { loaded, source } = loadForCli({ config: args[0] }, process.env);
+        for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
+        process.stdout.write(`${source}: valid; policy hash ${loaded.policyHash}\n`);
+        return EXIT_OK;
+      }
+      throw new UsageError("usage: otheru-coordinator config schema | config manifest | config validate FILE");
+    }
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(`${USAGE}\n`);
+      return EXIT_OK;
+    default:
+      throw new UsageError(command ? `unknown command "${command}"; run otheru-coordinator help` : USAGE);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`otheru-coordinator: ${(err as Error).message}\n`);
+      process.exitCode = EXIT_USAGE;
+    } else {
+      process.stderr.write(`otheru-coordinator: internal error: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = EXIT_USAGE;
+    }
+  },
+);

@@ -1,0 +1,182 @@
+// Config loading: raw plugin config (+ .env) -> validated Config and policy hash, or every problem with its fix.
+import { readFileSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { parse as parseDotenv } from "dotenv";
+import { findSecretShape } from "../patterns/secrets.ts";
+import { canonicalJson, sha256Hex } from "./canonical.ts";
+import { type ConfigProblem, formatProblem, problemsFromZod } from "./problems.ts";
+import { type Config, ConfigSchema } from "./schema.ts";
+
+export const PLUGIN_ID = "otheru-coordinator";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export type LoadedConfig = {
+  config: Config;
+  /** sha256 of the canonical JSON of the validated config (defaults applied). */
+  policyHash: string;
+  /** Non-fatal findings (e.g. a .env file readable by others). */
+  warnings: string[];
+};
+
+export type ConfigResult = { ok: true; value: LoadedConfig } | { ok: false; problems: string[] };
+
+/** Thrown where a caller needs an exception (plugin startup); the message lists every problem. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], source = "otheru-coordinator config") {
+    super(`${source} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Walk every string in the raw config: refuse literal secrets, resolve ${VAR} from env. */
+function resolveStrings(raw: unknown, env: Env, path: string, problems: ConfigProblem[]): unknown {
+  if (typeof raw === "string") {
+    const shape = findSecretShape(raw);
+    if (shape) {
+      problems.push({
+        path,
+        problem: `contains what looks like a literal secret (${shape})`,
+        fix: "move the secret into .env (mode 600) and reference the environment variable by name; never put credentials in openclaw.json",
+      });
+      return raw;
+    }
+    return raw.replace(PLACEHOLDER, (whole, name: string) => {
+      const value = env[name];
+      if (value === undefined) {
+        problems.push({ path, problem: `references \${${name}}, which is not set`, fix: `set ${name} in the environment or in the .env file` });
+        return whole;
+      }
+      return value;
+    });
+  }
+  if (Array.isArray(raw)) return raw.map((v, i) => resolveStrings(v, env, path ? `${path}.${i}` : String(i), problems));
+  if (raw !== null && typeof raw === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(raw)) out[k] = resolveStrings(v, env, path ? `${path}.${k}` : k, problems);
+    return out;
+  }
+  return raw;
+}
+
+function semanticProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const seen = new Map<string, string>();
+  const claim = (id: string, path: string) => {
+    const prior = seen.get(id);
+    if (prior) problems.push({ path, problem: `id "${id}" is already used at ${prior}`, fix: "give every rule and pattern its own id" });
+    else seen.set(id, path);
+  };
+  config.rules.forEach((rule, i) => claim(rule.id, `rules.${i}.id`));
+  config.suspiciousPatterns.forEach((p, i) => {
+    claim(p.id, `suspiciousPatterns.${i}.id`);
+    try {
+      new RegExp(p.pattern, p.flags);
+    } catch (err) {
+      problems.push({
+        path: `suspiciousPatterns.${i}.pattern`,
+        problem: `is not a valid regular expression (${(err as Error).message})`,
+        fix: "fix the expression (JavaScript RegExp syntax)",
+      });
+    }
+  });
+  return problems;
+}
+
+/** Validate a raw plugin config object. `env` supplies ${VAR} values (environment + .env). */
+export function parseConfig(raw: unknown, env: Env): ConfigResult {
+  const problems: ConfigProblem[] = [];
+  const input = raw === undefined || raw === null ? {} : raw;
+  if (typeof input !== "object" || Array.isArray(input)) {
+    return { ok: false, problems: [formatProblem({ path: "", problem: "must be a JSON object", fix: "write the plugin config as an object" })] };
+  }
+  const resolved = resolveStrings(input, env, "", problems);
+  const parsed = ConfigSchema.safeParse(resolved);
+  if (!parsed.success) problems.push(...problemsFromZod(parsed.error.issues));
+  else problems.push(...semanticProblems(parsed.data));
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems: problems.map(formatProblem) };
+  return { ok: true, value: { config: parsed.data, policyHash: sha256Hex(canonicalJson(parsed.data)), warnings: [] } };
+}
+
+export type EnvFileResult = { env: Record<string, string>; warnings: string[]; problems: string[] };
+
+/** Read a .env file if it exists; report it when others can read it. Never throws. */
+export function readEnvFile(path: string): EnvFileResult {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { env: {}, warnings: [], problems: [] };
+    return { env: {}, warnings: [], problems: [`envFile: cannot read ${path} (${code ?? String(err)}); fix its permissions or the path`] };
+  }
+  const warnings: string[] = [];
+  try {
+    if ((statSync(path).mode & 0o077) !== 0) warnings.push(`${path} is readable by group or others; run chmod 600 ${path}`);
+  } catch {
+    // stat after a successful read cannot fail in a way that matters here
+  }
+  return { env: parseDotenv(text), warnings, problems: [] };
+}
+
+/** The whole load: pick the .env file, merge it under the process environment, validate. */
+export function loadConfig(raw: unknown, options: { env: Env; baseDir: string; defaultEnvFile?: string }): ConfigResult {
+  const envFileRaw =
+    raw !== null && typeof raw === "object" && typeof (raw as { envFile?: unknown }).envFile === "string"
+      ? (raw as { envFile: string }).envFile
+      : options.defaultEnvFile;
+  let merged: Env = options.env;
+  const warnings: string[] = [];
+  if (envFileRaw) {
+    const path = isAbsolute(envFileRaw) ? envFileRaw : resolve(options.baseDir, envFileRaw);
+    const file = readEnvFile(path);
+    if (file.problems.length > 0) return { ok: false, problems: file.problems };
+    warnings.push(...file.warnings);
+    merged = { ...file.env, ...options.env };
+  }
+  const result = parseConfig(raw, merged);
+  if (result.ok) result.value.warnings.push(...warnings);
+  return result;
+}
+
+export type ConfigFile = { pluginConfig: unknown; openclawConfig: Record<string, unknown> | undefined; path: string };
+
+/** Read --config FILE: a whole openclaw.json (plugin config under plugins.entries) or the plugin object alone. */
+export function readConfigFile(path: string): { ok: true; value: ConfigFile } | { ok: false; problems: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    return { ok: false, problems: [`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path`] };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, problems: [`${path}: not valid JSON (${(err as Error).message}); fix the syntax`] };
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    return { ok: false, problems: [`${path}: must contain a JSON object; write the config as an object`] };
+  }
+  const obj = json as Record<string, unknown>;
+  if ("plugins" in obj || "gateway" in obj || "agents" in obj) {
+    const entries = (obj.plugins as { entries?: Record<string, { config?: unknown }> } | undefined)?.entries;
+    const entry = entries?.[PLUGIN_ID];
+    if (!entry) {
+      return {
+        ok: false,
+        problems: [`plugins.entries.${PLUGIN_ID}: missing in ${path}; add the plugin entry (see openclaw.config.example.json)`],
+      };
+    }
+    return { ok: true, value: { pluginConfig: entry.config ?? {}, openclawConfig: obj, path } };
+  }
+  return { ok: true, value: { pluginConfig: obj, openclawConfig: undefined, path } };
+}
+
+export function defaultEnvFileFor(configPath: string): string {
+  return join(dirname(configPath), ".env");
+}

@@ -1,0 +1,151 @@
+// The plugin config: one strict zod schema, every key described, safe defaults.
+import { z } from "zod";
+import { isKnownToolGroup, TOOL_PATTERN_SOURCE } from "../policy/tools.ts";
+
+/** OpenClaw's side-effecting tools: anything that runs code, writes, sends, schedules or reconfigures. */
+export const DEFAULT_HIGH_STAKES_TOOLS: readonly string[] = [
+  "exec", "process", "code_execution", "bash", "write", "edit", "apply_patch", "message",
+  "browser", "computer", "nodes", "cron", "automations", "gateway", "plugins", "openclaw",
+  "sessions_spawn", "sessions_send", "conversations_send", "conversations_turn", "subagents",
+];
+
+const toolPattern = z
+  .string()
+  .regex(new RegExp(TOOL_PATTERN_SOURCE), "must be a tool name, a name with * wildcards, or group:<name>")
+  .refine((p) => !p.startsWith("group:") || isKnownToolGroup(p), "is not a known OpenClaw tool group")
+  .describe("A tool name (exec), a wildcard (memory_*), or an OpenClaw tool group (group:fs).");
+
+const ruleId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be lower-case letters, digits, '.', '_' or '-' (1-64 chars)")
+  .describe("Stable id: it appears in decisions, audit records and block reasons.");
+
+const chatType = z.enum(["direct", "group", "channel", "shared"]);
+
+/** Where a rule applies. Omitted keys match everything; all given keys must match. */
+const ruleMatch = z
+  .object({
+    channels: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Channel ids (telegram, discord, webchat) or one conversation as the session key spells it (telegram:group:-100123)."),
+    agents: z.array(z.string().min(1)).optional().describe("OpenClaw agent ids (main)."),
+    senders: z
+      .array(z.string().regex(/^(?:[a-z0-9_-]+:)?[0-9]{1,25}$/, "must be a numeric user id or snowflake, optionally channel-prefixed (telegram:42); never a username"))
+      .optional()
+      .describe("Sender ids (numeric ids / snowflakes), optionally prefixed by the channel: 42 or telegram:42."),
+    owner: z
+      .boolean()
+      .optional()
+      .describe("true: only senders OpenClaw resolved as owners; false: everyone else (unknown counts as not owner)."),
+    chatTypes: z
+      .array(chatType)
+      .optional()
+      .describe("direct, group, channel, or shared (= group or channel). A session whose type is unknown matches group, channel and shared."),
+  })
+  .strict()
+  .describe("Which calls the rule covers; all listed conditions must hold.");
+
+const rule = z
+  .object({
+    id: ruleId,
+    description: z.string().max(500).optional().describe("Why the rule exists (shown in docs and status, not to the model)."),
+    match: ruleMatch.default({}),
+    allow: z.array(toolPattern).default([]).describe("Tools this rule allows."),
+    escalate: z.array(toolPattern).default([]).describe("Tools that need approval under this rule."),
+    deny: z.array(toolPattern).default([]).describe("Tools this rule blocks."),
+  })
+  .strict()
+  .refine((r) => r.allow.length + r.escalate.length + r.deny.length > 0, {
+    message: "lists no tools; add at least one tool to allow, escalate or deny",
+  })
+  .describe("A per-channel / per-agent / per-sender / per-chat-type tool rule. Across all matching rules deny beats escalate beats allow.");
+
+const suspiciousPattern = z
+  .object({
+    id: ruleId,
+    tools: z.array(toolPattern).default(["*"]).describe("Tools whose arguments are checked."),
+    pattern: z
+      .string()
+      .min(1)
+      .max(2000)
+      .describe("A JavaScript regular expression tested against the call's arguments (each string value, NFKC-normalised)."),
+    flags: z.string().regex(/^[imsu]*$/, "may only contain i, m, s, u").default("iu").describe("Regular expression flags."),
+    action: z.enum(["block", "escalate"]).default("escalate").describe("What a match does."),
+    reason: z.string().min(1).max(300).describe("One sentence shown in the block reason and the audit record."),
+  })
+  .strict()
+  .describe("An operator-defined argument pattern.");
+
+const action = z.enum(["allow", "escalate", "block"]);
+
+export const ConfigSchema = z
+  .object({
+    highStakesTools: z
+      .array(toolPattern)
+      .default([...DEFAULT_HIGH_STAKES_TOOLS])
+      .describe("HIGH_STAKES_TOOLS: tools with side effects. On critical channels they are escalated; elsewhere highStakesAction applies."),
+    highStakesAction: action
+      .default("allow")
+      .describe("What a high-stakes call outside critical channels gets once no rule or pattern decided it."),
+    criticalChannels: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Channels (telegram) or single conversations (telegram:group:-100123) where unlisted tools are blocked and high-stakes calls are escalated."),
+    shellTools: z
+      .array(toolPattern)
+      .default(["exec", "process", "bash", "code_execution"])
+      .describe("Tools whose `command` argument is a shell command to parse and analyse."),
+    suspiciousPatterns: z.array(suspiciousPattern).default([]).describe("SUSPICIOUS_PATTERNS added by the operator, on top of the built-in shell analysis."),
+    rules: z.array(rule).default([]).describe("Tool rules by channel, agent, sender and chat type."),
+    defaultAction: action.default("allow").describe("What a tool nobody listed gets outside critical channels."),
+    selfProtect: z
+      .object({
+        paths: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("Extra files or directories the agent may never touch (besides the OpenClaw config, .env files, the plugin and its state)."),
+      })
+      .strict()
+      .default({ paths: [] })
+      .describe("Self-protection: paths no tool call may read or modify."),
+    overrideDetection: z
+      .object({
+        enabled: z.boolean().default(true).describe("Detect and record messages that try to talk the agent out of its policy."),
+        phrases: z.array(z.string().min(3).max(200)).default([]).describe("Extra phrases (case-insensitive substrings) to treat as override attempts."),
+      })
+      .strict()
+      .default({ enabled: true, phrases: [] })
+      .describe("Policy-override attempt detection (recorded only; it changes nothing)."),
+    approvals: z
+      .object({
+        timeoutMs: z
+          .number()
+          .int()
+          .min(5_000)
+          .max(600_000)
+          .default(120_000)
+          .describe("How long an escalated call waits for a decision before it is denied."),
+      })
+      .strict()
+      .default({ timeoutMs: 120_000 })
+      .describe("Escalation via OpenClaw approvals."),
+    stateDir: z.string().min(1).optional().describe("Where the plugin keeps its state; default <OpenClaw state dir>/otheru-coordinator."),
+    envFile: z.string().min(1).optional().describe("A .env file (mode 600) to load secrets from; default .env beside the OpenClaw config."),
+  })
+  .strict()
+  .describe("otheru-coordinator plugin config (plugins.entries.otheru-coordinator.config).");
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type Rule = Config["rules"][number];
+export type SuspiciousPattern = Config["suspiciousPatterns"][number];
+export type Action = z.output<typeof action>;
+export type ChatTypeSelector = z.output<typeof chatType>;
+
+/** The JSON Schema written into plugin/openclaw.plugin.json. */
+export function configJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(ConfigSchema, { io: "input" }) as Record<string, unknown>;
+  delete schema.$schema;
+  return schema;
+}

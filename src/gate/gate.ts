@@ -1,0 +1,103 @@
+// The one decision path shared by the before_tool_call hook and `otheru-coordinator evaluate`.
+import type { LoadedConfig } from "../config/load.ts";
+import { analyseCall } from "../patterns/call.ts";
+import { compileOverrideDetector, type OverrideAttempt } from "../patterns/override.ts";
+import { compilePolicy, type CompiledPolicy } from "../policy/compile.ts";
+import { evaluate } from "../policy/evaluate.ts";
+import { parseSessionKey } from "../policy/session.ts";
+import type { CallContext, Decision } from "../policy/types.ts";
+import { type HostLayout, resolveRealPaths, workspaceFor } from "./host.ts";
+
+export type Requester = { channel?: string | undefined; accountId?: string | undefined; senderId?: string | undefined; senderIsOwner?: boolean | undefined };
+
+/** A tool call as either the host or an evaluate line presents it; fields are untrusted. */
+export type GateInput = {
+  tool: unknown;
+  params: unknown;
+  sessionKey?: string | undefined;
+  agentId?: string | undefined;
+  requester?: Requester | undefined;
+  derivedPaths?: readonly string[] | undefined;
+};
+
+export type GateResult = { decision: Decision; context: CallContext; latencyUs: number };
+
+export type Gate = {
+  readonly policyHash: string;
+  readonly policy: CompiledPolicy;
+  readonly layout: HostLayout;
+  decide(input: GateInput): Promise<GateResult>;
+  detectOverride(text: string): OverrideAttempt | undefined;
+};
+
+export function contextFor(input: Pick<GateInput, "sessionKey" | "agentId" | "requester">): CallContext {
+  const shape = parseSessionKey(input.sessionKey);
+  const r = input.requester;
+  return {
+    agentId: input.agentId?.toLowerCase() ?? shape.agentId,
+    sessionKey: input.sessionKey,
+    channel: r?.channel?.toLowerCase() ?? shape.channel,
+    conversation: shape.conversation,
+    chatType: shape.chatType,
+    senderId: r?.senderId,
+    senderIsOwner: r?.senderIsOwner,
+  };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** The block reason the model sees: one sentence plus the rule ids. */
+export function formatReason(decision: Decision): string {
+  return `otheru-coordinator: ${decision.reason} [${decision.ruleIds.join(", ")}]`;
+}
+
+export function createGate(loaded: LoadedConfig, layout: HostLayout): Gate {
+  const policy = compilePolicy(loaded.config, loaded.policyHash);
+  const detect = compileOverrideDetector(loaded.config.overrideDetection.phrases);
+  const overrideEnabled = loaded.config.overrideDetection.enabled;
+
+  function decideNow(input: GateInput): { decision: Decision; context: CallContext } {
+    const context = contextFor(input);
+    if (typeof input.tool !== "string" || input.tool.trim() === "") {
+      return { decision: { kind: "block", ruleIds: ["input.invalid"], reason: "The tool call has no tool name." }, context };
+    }
+    const params = input.params === undefined ? {} : input.params;
+    if (!isPlainObject(params)) {
+      return { decision: { kind: "block", ruleIds: ["input.invalid"], reason: "The tool call's arguments are not an object." }, context };
+    }
+    const workspace = workspaceFor(layout, context.agentId);
+    const analysis = analyseCall(input.tool, params, {
+      isShellTool: policy.isShellTool,
+      env: { home: layout.home, cwd: workspace },
+      ...(input.derivedPaths ? { derivedPaths: input.derivedPaths } : {}),
+    });
+    resolveRealPaths(analysis.paths);
+    const decision = evaluate(policy, { tool: input.tool, params }, context, {
+      analysis,
+      host: { home: layout.home, workspace, protectedPaths: layout.protectedPaths },
+    });
+    return { decision, context };
+  }
+
+  return {
+    policyHash: loaded.policyHash,
+    policy,
+    layout,
+    async decide(input) {
+      const started = process.hrtime.bigint();
+      let out: { decision: Decision; context: CallContext };
+      try {
+        out = decideNow(input);
+      } catch (err) {
+        out = {
+          decision: { kind: "block", ruleIds: ["engine.error"], reason: `The coordinator failed while checking the call (${(err as Error).message}), so it is blocked.` },
+          context: { chatType: "unknown" },
+        };
+      }
+      return { ...out, latencyUs: Number((process.hrtime.bigint() - started) / 1000n) };
+    },
+    detectOverride: (text) => (overrideEnabled ? detect(text) : undefined),
+  };
+}

@@ -1,0 +1,108 @@
+// Host facts the gate needs (I/O): home, workspaces, the coordinator's protected paths, real paths.
+import { realpathSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Config } from "../config/schema.ts";
+import type { PathRef } from "../patterns/types.ts";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export type HostLayout = {
+  home: string;
+  openclawStateDir: string;
+  openclawConfigPath: string;
+  /** The coordinator's own state dir. */
+  stateDir: string;
+  /** agent id -> workspace; "*" is the default. */
+  workspaces: ReadonlyMap<string, string>;
+  protectedPaths: readonly string[];
+};
+
+type OpenClawConfigLike = {
+  agents?: { defaults?: { workspace?: unknown }; entries?: Record<string, { workspace?: unknown }>; list?: { id?: unknown; workspace?: unknown }[] };
+};
+
+/** The package root: the folder holding src/ (checkout) or dist/ (packed). Protected as the plugin's code. */
+export const PACKAGE_ROOT = (() => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const marker = `${sep}src${sep}gate`;
+  const i = here.lastIndexOf(marker);
+  return i >= 0 ? here.slice(0, i) : resolve(here, "..", "..");
+})();
+
+function expandHome(p: string, home: string): string {
+  return p === "~" || p.startsWith("~/") ? join(home, p.slice(1)) : p;
+}
+
+/** Real path of the longest existing prefix, with the rest appended: symlinks resolve even for new files. */
+export function realPathOf(path: string): string {
+  let head = path;
+  const tail: string[] = [];
+  for (let i = 0; i < 64; i++) {
+    try {
+      const real = realpathSync(head);
+      return tail.length > 0 ? join(real, ...tail.reverse()) : real;
+    } catch {
+      const parent = dirname(head);
+      if (parent === head) return path;
+      tail.push(head.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
+      head = parent;
+    }
+  }
+  return path;
+}
+
+/** Where OpenClaw keeps its state and config for this environment (OPENCLAW_* variables, profile, HOME). */
+export function openclawPaths(env: Env, configPath?: string): { home: string; openclawStateDir: string; openclawConfigPath: string } {
+  const home = env.HOME && isAbsolute(env.HOME) ? env.HOME : homedir();
+  const profile = env.OPENCLAW_PROFILE && env.OPENCLAW_PROFILE !== "default" ? `-${env.OPENCLAW_PROFILE}` : "";
+  const openclawStateDir = resolve(expandHome(env.OPENCLAW_STATE_DIR ?? join(home, `.openclaw${profile}`), home));
+  const openclawConfigPath = resolve(expandHome(configPath ?? env.OPENCLAW_CONFIG_PATH ?? join(openclawStateDir, "openclaw.json"), home));
+  return { home, openclawStateDir, openclawConfigPath };
+}
+
+export function hostLayout(options: { env: Env; config: Config; openclawConfig?: unknown; configPath?: string; pluginRoot?: string }): HostLayout {
+  const { env, config } = options;
+  const { home, openclawStateDir, openclawConfigPath } = openclawPaths(env, options.configPath);
+  const stateDir = resolve(expandHome(config.stateDir ?? join(openclawStateDir, "otheru-coordinator"), home));
+  const oc = (options.openclawConfig ?? {}) as OpenClawConfigLike;
+  const defaults = typeof oc.agents?.defaults?.workspace === "string" ? resolve(expandHome(oc.agents.defaults.workspace, home)) : join(openclawStateDir, "workspace");
+  const workspaces = new Map<string, string>([["*", defaults]]);
+  for (const [id, entry] of Object.entries(oc.agents?.entries ?? {})) {
+    if (typeof entry?.workspace === "string") workspaces.set(id.toLowerCase(), resolve(expandHome(entry.workspace, home)));
+  }
+  for (const entry of oc.agents?.list ?? []) {
+    if (typeof entry?.id === "string" && typeof entry.workspace === "string") workspaces.set(entry.id.toLowerCase(), resolve(expandHome(entry.workspace, home)));
+  }
+  const raw = [
+    openclawConfigPath,
+    join(dirname(openclawConfigPath), ".env"),
+    join(openclawStateDir, ".env"),
+    join(openclawStateDir, "credentials"),
+    join(openclawStateDir, "extensions"),
+    join(openclawStateDir, "npm"),
+    join(openclawStateDir, "plugins"),
+    stateDir,
+    PACKAGE_ROOT,
+    ...(options.pluginRoot ? [options.pluginRoot] : []),
+    ...(config.envFile ? [resolve(dirname(openclawConfigPath), expandHome(config.envFile, home))] : []),
+    ...config.selfProtect.paths.map((p) => resolve(expandHome(p, home))),
+  ];
+  const protectedPaths = [...new Set(raw.flatMap((p) => [p, realPathOf(p)]))];
+  return { home, openclawStateDir, openclawConfigPath, stateDir, workspaces, protectedPaths };
+}
+
+export function workspaceFor(layout: HostLayout, agentId: string | undefined): string {
+  return (agentId && layout.workspaces.get(agentId.toLowerCase())) || (layout.workspaces.get("*") as string);
+}
+
+/** Fill in `real` for each path (bounded): symlinks and `..` through links are resolved against the filesystem. */
+export function resolveRealPaths(paths: PathRef[], limit = 64): void {
+  for (const p of paths.slice(0, limit)) {
+    const cut = p.lexical.search(/[*?[]/);
+    const concrete = cut >= 0 ? p.lexical.slice(0, p.lexical.lastIndexOf("/", cut)) || "/" : p.lexical;
+    const real = realPathOf(concrete);
+    if (real !== concrete || cut >= 0) p.real = cut >= 0 ? real + p.lexical.slice(concrete.length) : real;
+  }
+}

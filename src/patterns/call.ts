@@ -1,0 +1,97 @@
+// Per-tool argument analysis: which paths a call touches, shell findings, and its string values.
+import { lexicalPath as lexical } from "./paths.ts";
+import { analyseShell, type ShellAnalysis } from "./shell.ts";
+import type { Finding, PathAccess, PathEnv, PathRef } from "./types.ts";
+
+export type CallAnalysis = {
+  paths: PathRef[];
+  findings: Finding[];
+  /** Present for shell tools. */
+  shell?: ShellAnalysis;
+  /** The call's own working directory (workdir/cwd argument), lexically resolved. */
+  workdir?: string;
+  /** Every string value in the arguments, NFKC-normalised (bounded), for operator patterns. */
+  strings: string[];
+};
+
+const PATH_KEYS = new Set(["path", "file", "filePath", "file_path", "filename", "target", "source", "destination", "dest", "dir", "directory", "cwd", "workdir", "paths", "files"]);
+const MAX_STRINGS = 200;
+const MAX_STRING_CHARS = 65_536;
+
+function ref(raw: string, access: PathAccess, via: string, env: PathEnv): PathRef {
+  return { raw, lexical: lexical(raw, env), access, broad: /[*?]/.test(raw), via };
+}
+
+export function collectStrings(value: unknown, out: string[] = [], depth = 0): string[] {
+  if (out.length >= MAX_STRINGS || depth > 8) return out;
+  if (typeof value === "string") out.push(value.slice(0, MAX_STRING_CHARS).normalize("NFKC"));
+  else if (Array.isArray(value)) for (const v of value) collectStrings(v, out, depth + 1);
+  else if (value !== null && typeof value === "object") for (const v of Object.values(value)) collectStrings(v, out, depth + 1);
+  return out;
+}
+
+function str(params: Record<string, unknown>, ...keys: string[]): string | undefined {
+  for (const k of keys) {
+    const v = params[k];
+    if (typeof v === "string" && v.length > 0) return v;
+  }
+  return undefined;
+}
+
+/** Files named in an apply_patch envelope. */
+function patchPaths(patch: string): { path: string; access: PathAccess }[] {
+  const out: { path: string; access: PathAccess }[] = [];
+  for (const m of patch.matchAll(/^\*\*\* (Add|Update|Delete) File: (.+)$|^\*\*\* Move to: (.+)$|^(?:\+\+\+|---) (?:[ab]\/)?(\S+)/gm)) {
+    if (m[1] && m[2]) out.push({ path: m[2].trim(), access: m[1] === "Delete" ? "delete" : "write" });
+    else if (m[3]) out.push({ path: m[3].trim(), access: "write" });
+    else if (m[4] && m[4] !== "/dev/null") out.push({ path: m[4], access: "write" });
+  }
+  return out;
+}
+
+export type AnalyseOptions = { isShellTool: (tool: string) => boolean; env: PathEnv; derivedPaths?: readonly string[] };
+
+/** Analyse one call's arguments. Pure: no I/O. */
+export function analyseCall(tool: string, params: Record<string, unknown>, options: AnalyseOptions): CallAnalysis {
+  const cwdParam = str(params, "workdir", "cwd");
+  const env: PathEnv = cwdParam ? { home: options.env.home, cwd: lexical(cwdParam, options.env) } : options.env;
+  const out: CallAnalysis = { paths: [], findings: [], strings: collectStrings(params) };
+  if (cwdParam) out.workdir = env.cwd;
+  const name = tool.toLowerCase();
+  const command = str(params, "command", "cmd", "script");
+  if (options.isShellTool(name) && command !== undefined) {
+    out.shell = analyseShell(command.normalize("NFKC"), env);
+    out.paths.push(...out.shell.paths);
+    out.findings.push(...out.shell.findings);
+  }
+  switch (name) {
+    case "read":
+    case "memory_get":
+    case "view_image":
+    case "pdf": {
+      const p = str(params, "path", "file_path", "filePath", "file");
+      if (p) out.paths.push(ref(p, "read", `${name}.path`, env));
+      break;
+    }
+    case "write":
+    case "edit": {
+      const p = str(params, "path", "file_path", "filePath", "file");
+      if (p) out.paths.push(ref(p, "write", `${name}.path`, env));
+      break;
+    }
+    case "apply_patch": {
+      const patch = str(params, "patch", "input", "diff");
+      if (patch) for (const p of patchPaths(patch)) out.paths.push(ref(p.path, p.access, "apply_patch", env));
+      break;
+    }
+    default:
+      for (const [k, v] of Object.entries(params)) {
+        if (!PATH_KEYS.has(k) || k === "workdir" || k === "cwd") continue;
+        for (const s of Array.isArray(v) ? v : [v]) if (typeof s === "string" && s.length > 0) out.paths.push(ref(s, "unknown", `${name}.${k}`, env));
+      }
+  }
+  for (const p of options.derivedPaths ?? []) {
+    if (!out.paths.some((r) => r.raw === p)) out.paths.push(ref(p, "write", `${name}.derivedPaths`, env));
+  }
+  return out;
+}

@@ -1,0 +1,27 @@
+// Shapes of credentials: used to refuse literal secrets in config and (later) to redact records.
+
+export type SecretShape = { name: string; re: RegExp };
+
+export const SECRET_SHAPES: readonly SecretShape[] = [
+  { name: "Telegram bot token", re: /\b[0-9]{6,12}:AA[A-Za-z0-9_-]{30,}/ },
+  { name: "Discord bot token", re: /\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,}/ },
+  { name: "Anthropic API key", re: /\bsk-ant-[A-Za-z0-9_-]{20,}/ },
+  { name: "OpenAI API key", re: /\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{32,}/ },
+  { name: "GitHub token", re: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})/ },
+  { name: "Slack token", re: /\bxox[abprs]-[A-Za-z0-9-]{10,}/ },
+  { name: "AWS access key id", re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
+  { name: "private key", re: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
+];
+
+/** The name of the first credential shape found in `text`, if any. */
+export function findSecretShape(text: string): string | undefined {
+  for (const shape of SECRET_SHAPES) if (shape.re.test(text)) return shape.name;
+  return undefined;
+}
+
+/** Replace every credential-shaped substring with a marker naming its kind. */
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const shape of SECRET_SHAPES) out = out.replace(new RegExp(shape.re.source, "g"), `[redacted ${shape.name}]`);
+  return out;
+}

@@ -1,0 +1,83 @@
+// Compile a validated config once into matchers the engine runs per call (no parsing on the hot path).
+import type { Action, Config } from "../config/schema.ts";
+import { compileToolPatterns, type ToolMatcher } from "./tools.ts";
+import type { CallContext } from "./types.ts";
+
+export type CompiledRule = {
+  id: string;
+  matches: (ctx: CallContext) => boolean;
+  allow: ToolMatcher;
+  escalate: ToolMatcher;
+  deny: ToolMatcher;
+};
+
+export type CompiledPattern = { id: string; tools: ToolMatcher; re: RegExp; action: "block" | "escalate"; reason: string };
+
+export type CompiledPolicy = {
+  policyHash: string;
+  isHighStakes: ToolMatcher;
+  isShellTool: ToolMatcher;
+  isCritical: (ctx: CallContext) => boolean;
+  rules: readonly CompiledRule[];
+  patterns: readonly CompiledPattern[];
+  defaultAction: Action;
+  highStakesAction: Action;
+};
+
+function compileMatch(match: Config["rules"][number]["match"]): (ctx: CallContext) => boolean {
+  const channels = match.channels?.map((c) => c.toLowerCase());
+  const agents = match.agents?.map((a) => a.toLowerCase());
+  const senders = match.senders;
+  const types = match.chatTypes;
+  return (ctx) => {
+    if (channels && !channels.some((c) => matchesChannel(c, ctx))) return false;
+    if (agents && !(ctx.agentId && agents.includes(ctx.agentId.toLowerCase()))) return false;
+    if (senders) {
+      if (!ctx.senderId) return false;
+      const ok = senders.some((s) => (s.includes(":") ? s === `${ctx.channel ?? ""}:${ctx.senderId}` : s === ctx.senderId));
+      if (!ok) return false;
+    }
+    if (match.owner !== undefined && (ctx.senderIsOwner === true) !== match.owner) return false;
+    if (types) {
+      const t = ctx.chatType;
+      const ok = types.some((sel) =>
+        sel === "shared" ? t !== "direct" : sel === t || (t === "unknown" && (sel === "group" || sel === "channel")),
+      );
+      if (!ok) return false;
+    }
+    return true;
+  };
+}
+
+/** `telegram` names a whole channel; `telegram:group:-100123` one conversation (and its threads). */
+export function matchesChannel(entry: string, ctx: CallContext): boolean {
+  if (!entry.includes(":")) return ctx.channel === entry;
+  const conv = ctx.conversation?.toLowerCase();
+  return conv !== undefined && (conv === entry || conv.startsWith(`${entry}:`));
+}
+
+export function compilePolicy(config: Config, policyHash: string): CompiledPolicy {
+  const critical = config.criticalChannels.map((c) => c.toLowerCase());
+  return {
+    policyHash,
+    isHighStakes: compileToolPatterns(config.highStakesTools),
+    isShellTool: compileToolPatterns(config.shellTools),
+    isCritical: (ctx) => critical.some((c) => matchesChannel(c, ctx)),
+    rules: config.rules.map((r) => ({
+      id: r.id,
+      matches: compileMatch(r.match),
+      allow: compileToolPatterns(r.allow),
+      escalate: compileToolPatterns(r.escalate),
+      deny: compileToolPatterns(r.deny),
+    })),
+    patterns: config.suspiciousPatterns.map((p) => ({
+      id: p.id,
+      tools: compileToolPatterns(p.tools),
+      re: new RegExp(p.pattern, p.flags),
+      action: p.action,
+      reason: p.reason,
+    })),
+    defaultAction: config.defaultAction,
+    highStakesAction: config.highStakesAction,
+  };
+}

@@ -1,0 +1,159 @@
+// E2E: the real OpenClaw 2026.9.6 loads ./plugin and gates exec in embedded (agent --local) and gateway (chat.send) turns.
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { startMockModel, toolResultsSeen } from "../fakes/mock-model.ts";
+import type { MockModel, MockScript } from "../fakes/mock-model.ts";
+import { agentReplyText, createOpenClawHome } from "./harness.ts";
+import type { OpenClawHome } from "./harness.ts";
+
+const PLUGIN_DIR = fileURLToPath(new URL("../../plugin", import.meta.url));
+const PLUGIN_CONFIG = {
+  rules: [{ id: "no-exec-in-groups", match: { chatTypes: ["group"] }, deny: ["exec"] }],
+};
+const DM_SESSION = "agent:main:telegram:direct:42";
+const MAIN_SESSION = "agent:main:main";
+const GROUP_SESSION = "agent:main:telegram:group:-100123";
+const BLOCK_PREFIX = "otheru-coordinator:";
+const SHELL_RULE_IN_BRACKETS = /\[shell\.[^\]\s]+\]/;
+const GROUP_RULE_IN_BRACKETS = "[no-exec-in-groups]";
+const TURN_TIMEOUT_MS = 120_000;
+
+let targets = "";
+let mock: MockModel | undefined;
+let oc: OpenClawHome | undefined;
+
+function home(): OpenClawHome {
+  assert.ok(oc, "harness not built (see the before hook's error)");
+  return oc;
+}
+
+function model(): MockModel {
+  assert.ok(mock, "mock model not started");
+  return mock;
+}
+
+/** Tool results the model was sent from request index `from` on (the turn under test). */
+function toolResultsSince(from: number): string[] {
+  return toolResultsSeen(model().requests.slice(from));
+}
+
+before(
+  async () => {
+    targets = await mkdtemp(join(tmpdir(), "otheru-e2e-targets-"));
+    await mkdir(join(targets, "victim"));
+    await writeFile(join(targets, "victim", "keep.txt"), "precious\n");
+    const script: MockScript = {
+      destroy: { tool: "exec", args: { command: `rm -rf ${join(targets, "victim")}` } },
+      "echo-local-dm": { tool: "exec", args: { command: `echo hi > ${join(targets, "local-dm.txt")}` } },
+      "echo-local-group": { tool: "exec", args: { command: `echo hi > ${join(targets, "local-group.txt")}` } },
+      "echo-gw-main": { tool: "exec", args: { command: `echo hi > ${join(targets, "gw-main.txt")}` } },
+      "echo-gw-group": { tool: "exec", args: { command: `echo hi > ${join(targets, "gw-group.txt")}` } },
+    };
+    mock = await startMockModel({ script });
+    oc = await createOpenClawHome({ pluginDir: PLUGIN_DIR, pluginConfig: PLUGIN_CONFIG, mockModelUrl: mock.url });
+  },
+  { timeout: 180_000 },
+);
+
+after(
+  async () => {
+    await oc?.close();
+    await mock?.close();
+    if (targets !== "") await rm(targets, { recursive: true, force: true });
+  },
+  { timeout: 60_000 },
+);
+
+test("plugins inspect: loaded, with a before_tool_call typed hook", { timeout: 90_000 }, async () => {
+  const report = await home().inspect();
+  assert.ok(typeof report === "object" && report !== null);
+  const { plugin, typedHooks } = report as { plugin?: { id?: unknown; status?: unknown }; typedHooks?: unknown };
+  assert.equal(plugin?.id, "otheru-coordinator");
+  assert.equal(plugin?.status, "loaded");
+  assert.ok(Array.isArray(typedHooks));
+  const hookNames = (typedHooks as unknown[]).map((h) => (typeof h === "object" && h !== null ? (h as { name?: unknown }).name : undefined));
+  assert.ok(hookNames.includes("before_tool_call"), `typed hooks: ${JSON.stringify(hookNames)}`);
+});
+
+// OpenClaw refuses `agent --local` while a gateway owns the state dir: these run before the gateway suite.
+describe("embedded turns (agent --local)", () => {
+  test("rm -rf is blocked in a DM by a shell rule; the target survives and the model gets the reason", { timeout: TURN_TIMEOUT_MS }, async () => {
+    const from = model().requests.length;
+    const result = await home().agentLocal({ sessionKey: DM_SESSION, message: "please clean up SCENARIO:destroy" });
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    assert.equal(readFileSync(join(targets, "victim", "keep.txt"), "utf8"), "precious\n");
+
+    const toolResults = toolResultsSince(from);
+    assert.equal(toolResults.length, 1, JSON.stringify(toolResults));
+    const reason = toolResults[0] ?? "";
+    assert.ok(reason.startsWith(BLOCK_PREFIX), reason);
+    assert.match(reason, SHELL_RULE_IN_BRACKETS);
+
+    const reply = agentReplyText(result.stdout);
+    assert.ok(reply.startsWith(`MOCK-FINAL: tool result was: ${BLOCK_PREFIX}`), reply);
+    assert.match(reply, SHELL_RULE_IN_BRACKETS);
+  });
+
+  test("a harmless exec runs in a DM", { timeout: TURN_TIMEOUT_MS }, async () => {
+    const from = model().requests.length;
+    const result = await home().agentLocal({ sessionKey: DM_SESSION, message: "SCENARIO:echo-local-dm" });
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    assert.equal(readFileSync(join(targets, "local-dm.txt"), "utf8"), "hi\n");
+    const toolResults = toolResultsSince(from);
+    assert.equal(toolResults.length, 1, JSON.stringify(toolResults));
+    assert.ok(!(toolResults[0] ?? "").includes(BLOCK_PREFIX), toolResults[0]);
+    assert.ok(!agentReplyText(result.stdout).includes(BLOCK_PREFIX));
+  });
+
+  test("the same exec in a group is blocked by no-exec-in-groups", { timeout: TURN_TIMEOUT_MS }, async () => {
+    const from = model().requests.length;
+    const result = await home().agentLocal({ sessionKey: GROUP_SESSION, message: "SCENARIO:echo-local-group" });
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    assert.equal(existsSync(join(targets, "local-group.txt")), false);
+    const toolResults = toolResultsSince(from);
+    assert.equal(toolResults.length, 1, JSON.stringify(toolResults));
+    const reason = toolResults[0] ?? "";
+    assert.ok(reason.startsWith(BLOCK_PREFIX), reason);
+    assert.ok(reason.includes(GROUP_RULE_IN_BRACKETS), reason);
+    assert.ok(agentReplyText(result.stdout).includes(GROUP_RULE_IN_BRACKETS));
+  });
+});
+
+// One shared gateway; chat.send turns are webchat turns whose chat type comes from the session key.
+describe("gateway turns (chat.send)", () => {
+  before(
+    async () => {
+      await home().startGateway();
+    },
+    { timeout: 120_000 },
+  );
+
+  test("a harmless exec runs in the main (DM) session", { timeout: TURN_TIMEOUT_MS }, async () => {
+    const from = model().requests.length;
+    const turn = await home().chatSend({ sessionKey: MAIN_SESSION, message: "SCENARIO:echo-gw-main" });
+    assert.equal(turn.status, "ok", JSON.stringify(turn.waitResult));
+    assert.equal(readFileSync(join(targets, "gw-main.txt"), "utf8"), "hi\n");
+    const toolResults = toolResultsSince(from);
+    assert.equal(toolResults.length, 1, JSON.stringify(toolResults));
+    assert.ok(!(toolResults[0] ?? "").includes(BLOCK_PREFIX), toolResults[0]);
+    assert.ok(turn.replyText.startsWith("MOCK-FINAL: tool result was:"), turn.replyText);
+  });
+
+  test("the same exec in a group session is blocked by no-exec-in-groups", { timeout: TURN_TIMEOUT_MS }, async () => {
+    const from = model().requests.length;
+    const turn = await home().chatSend({ sessionKey: GROUP_SESSION, message: "SCENARIO:echo-gw-group" });
+    assert.equal(turn.status, "ok", JSON.stringify(turn.waitResult));
+    assert.equal(existsSync(join(targets, "gw-group.txt")), false);
+    const toolResults = toolResultsSince(from);
+    assert.equal(toolResults.length, 1, JSON.stringify(toolResults));
+    const reason = toolResults[0] ?? "";
+    assert.ok(reason.startsWith(BLOCK_PREFIX), reason);
+    assert.ok(reason.includes(GROUP_RULE_IN_BRACKETS), reason);
+    assert.ok(turn.replyText.startsWith(`MOCK-FINAL: tool result was: ${BLOCK_PREFIX}`), turn.replyText);
+  });
+});
