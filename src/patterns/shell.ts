@@ -108,7 +108,11 @@ function classifyCommand(ctx: Ctx, argv: readonly string[]): void {
       const roots: string[] = [];
       for (const a of args) { if (a.startsWith("-") || a === "(" || a === "!") break; roots.push(a); }
       const deletes = args.includes("-delete") || args.some((a, i) => (a === "-exec" || a === "-execdir") && ["rm", "shred", "unlink"].includes(baseName(args[i + 1] ?? "")));
-      for (const r of roots.length > 0 ? roots : ["."]) addPath(ctx, r, deletes ? "delete" : "read", deletes, via);
+      const selective = args.some((a) => /^-(i?name|i?path|i?regex|i?wholename|newer\w*|[amc](time|min)|size|empty|user|group|perm)$/.test(a));
+      for (const r of roots.length > 0 ? roots : ["."]) {
+        addPath(ctx, r, deletes ? "delete" : "read", deletes, via);
+        if (selective) (ctx.out.paths.at(-1) as PathRef).selective = true;
+      }
       return;
     }
     case "truncate":

@@ -10,6 +10,8 @@ export type PathRef = {
   access: PathAccess;
   /** Recursive or wildcard deletion/overwrite (rm -r, find -delete, a glob). */
   broad: boolean;
+  /** Only some entries below the path are affected (find with -name/-path/-mtime… filters). */
+  selective?: boolean;
   /** Where it came from, e.g. "read.path" or "exec:rm". */
   via: string;
 };

@@ -11,6 +11,8 @@ export function checkFilesystem(_call: ToolCall, facts: Facts): Hit | undefined 
     const cls = classifyPath(target, host, projectDir);
     const broad = p.broad || target !== (p.real ?? p.lexical);
     if (p.access === "delete") {
+      // A filtered find inside a working area removes matching files, not the area itself.
+      if (p.selective && (cls === "workspace-root" || cls === "project-root")) continue;
       if (cls === "root" || cls === "system" || cls === "device" || cls === "home-root" || cls === "home-sensitive" || cls === "workspace-root" || cls === "project-root") {
         return { ruleId: "fs.destructive", verdict: "block", reason: `Deleting ${p.raw} would destroy ${describe(cls)}.` };
       }

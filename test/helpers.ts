@@ -1,0 +1,33 @@
+// Test helpers: a gate over a fixed, fictional host layout (no real home directory involved).
+import { parseConfig } from "../src/config/load.ts";
+import { createGate, type Gate } from "../src/gate/gate.ts";
+import type { HostLayout } from "../src/gate/host.ts";
+
+export const HOME = "/home/dev";
+export const WORKSPACE = "/home/dev/.openclaw/workspace";
+
+export function fixedLayout(extra: Partial<HostLayout> = {}): HostLayout {
+  return {
+    home: HOME,
+    openclawStateDir: "/home/dev/.openclaw",
+    openclawConfigPath: "/home/dev/.openclaw/openclaw.json",
+    stateDir: "/home/dev/.openclaw/otheru-coordinator",
+    workspaces: new Map([["*", WORKSPACE]]),
+    protectedPaths: [
+      "/home/dev/.openclaw/openclaw.json",
+      "/home/dev/.openclaw/.env",
+      "/home/dev/.openclaw/credentials",
+      "/home/dev/.openclaw/extensions",
+      "/home/dev/.openclaw/npm",
+      "/home/dev/.openclaw/otheru-coordinator",
+      "/opt/otheru-coordinator",
+    ],
+    ...extra,
+  };
+}
+
+export function gateFor(raw: unknown, layout: HostLayout = fixedLayout()): Gate {
+  const r = parseConfig(raw, {});
+  if (!r.ok) throw new Error(r.problems.join("\n"));
+  return createGate(r.value, layout);
+}
