@@ -1,5 +1,5 @@
 // Host facts the gate needs (I/O): home, workspaces, the coordinator's protected paths, real paths.
-import { realpathSync } from "node:fs";
+import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,22 +35,43 @@ function expandHome(p: string, home: string): string {
   return p === "~" || p.startsWith("~/") ? join(home, p.slice(1)) : p;
 }
 
-/** Real path of the longest existing prefix, with the rest appended: symlinks resolve even for new files. */
+/**
+ * The real path the kernel would reach: symlinks (dangling ones too) and `..` resolved component by
+ * component, missing components kept as written. Never cached: links change between calls.
+ */
 export function realPathOf(path: string): string {
-  let head = path;
-  const tail: string[] = [];
-  for (let i = 0; i < 64; i++) {
-    try {
-      const real = realpathSync(head);
-      return tail.length > 0 ? join(real, ...tail.reverse()) : real;
-    } catch {
-      const parent = dirname(head);
-      if (parent === head) return path;
-      tail.push(head.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
-      head = parent;
-    }
+  try {
+    return realpathSync.native(path);
+  } catch {
+    // Some component does not exist (a new file, a dangling link): walk it by hand.
   }
-  return path;
+  const queue = path.split("/");
+  let current = "/";
+  let hops = 0;
+  while (queue.length > 0) {
+    const part = queue.shift() as string;
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      current = dirname(current);
+      continue;
+    }
+    const next = current === "/" ? `/${part}` : `${current}/${part}`;
+    const st = lstatSync(next, { throwIfNoEntry: false });
+    if (st?.isSymbolicLink() && hops < 40) {
+      hops++;
+      let target: string;
+      try {
+        target = readlinkSync(next);
+      } catch {
+        return path;
+      }
+      if (target.startsWith("/")) current = "/";
+      queue.unshift(...target.split("/"));
+      continue;
+    }
+    current = next;
+  }
+  return current;
 }
 
 /** Where OpenClaw keeps its state and config for this environment (OPENCLAW_* variables, profile, HOME). */
@@ -100,9 +121,12 @@ export function workspaceFor(layout: HostLayout, agentId: string | undefined): s
 /** Fill in `real` for each path (bounded): symlinks and `..` through links are resolved against the filesystem. */
 export function resolveRealPaths(paths: PathRef[], limit = 64): void {
   for (const p of paths.slice(0, limit)) {
-    const cut = p.lexical.search(/[*?[]/);
-    const concrete = cut >= 0 ? p.lexical.slice(0, p.lexical.lastIndexOf("/", cut)) || "/" : p.lexical;
-    const real = realPathOf(concrete);
-    if (real !== concrete || cut >= 0) p.real = cut >= 0 ? real + p.lexical.slice(concrete.length) : real;
+    const glob = p.absolute.search(/[*?[]/);
+    if (glob < 0) {
+      p.real = realPathOf(p.absolute);
+      continue;
+    }
+    const cut = p.absolute.lastIndexOf("/", glob);
+    p.real = realPathOf(p.absolute.slice(0, cut) || "/") + p.absolute.slice(cut);
   }
 }

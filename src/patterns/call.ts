@@ -1,5 +1,5 @@
 // Per-tool argument analysis: which paths a call touches, shell findings, and its string values.
-import { lexicalPath as lexical } from "./paths.ts";
+import { absolutePath, lexicalPath as lexical } from "./paths.ts";
 import { analyseShell, type ShellAnalysis } from "./shell.ts";
 import type { Finding, PathAccess, PathEnv, PathRef } from "./types.ts";
 
@@ -19,7 +19,7 @@ const MAX_STRINGS = 200;
 const MAX_STRING_CHARS = 65_536;
 
 function ref(raw: string, access: PathAccess, via: string, env: PathEnv): PathRef {
-  return { raw, lexical: lexical(raw, env), access, broad: /[*?]/.test(raw), via };
+  return { raw, absolute: absolutePath(raw, env), lexical: lexical(raw, env), access, broad: /[*?]/.test(raw), via };
 }
 
 export function collectStrings(value: unknown, out: string[] = [], depth = 0): string[] {

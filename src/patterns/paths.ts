@@ -2,8 +2,13 @@
 import { posix } from "node:path";
 import type { PathEnv } from "./types.ts";
 
-export function lexicalPath(raw: string, env: PathEnv): string {
+/** Absolute but not normalised: `..` is kept so the gate can resolve it after symlinks, as the kernel does. */
+export function absolutePath(raw: string, env: PathEnv): string {
   let p = raw.replace(/^\$\{?HOME\}?(?=\/|$)/, env.home);
   if (p === "~" || p.startsWith("~/")) p = env.home + p.slice(1);
-  return posix.normalize(posix.isAbsolute(p) ? p : posix.join(env.cwd, p));
+  return p.startsWith("/") ? p : `${env.cwd.replace(/\/+$/, "")}/${p}`;
+}
+
+export function lexicalPath(raw: string, env: PathEnv): string {
+  return posix.normalize(absolutePath(raw, env));
 }

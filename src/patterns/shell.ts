@@ -1,6 +1,6 @@
 // Shell analysis: parse with unbash, unwrap wrappers and nested shells, and report commands, paths and findings.
 import { type Command, forEachChild, parse, type ParsedScript, type SyntaxNode, type Word } from "unbash";
-import { lexicalPath } from "./paths.ts";
+import { absolutePath, lexicalPath } from "./paths.ts";
 import type { Finding, PathAccess, PathEnv, PathRef, ShellCommand } from "./types.ts";
 
 const MAX_DEPTH = 4;
@@ -82,7 +82,7 @@ type Ctx = { env: PathEnv; out: ShellAnalysis; depth: number };
 
 function addPath(ctx: Ctx, raw: string, access: PathAccess, broad: boolean, via: string): void {
   if (!raw || raw.startsWith("-")) return;
-  ctx.out.paths.push({ raw, lexical: lexicalPath(raw, ctx.env), access, broad: broad || /[*?]/.test(raw), via });
+  ctx.out.paths.push({ raw, absolute: absolutePath(raw, ctx.env), lexical: lexicalPath(raw, ctx.env), access, broad: broad || /[*?]/.test(raw), via });
 }
 
 function finding(ctx: Ctx, ruleId: string, action: "block" | "escalate", reason: string): void {

@@ -5,6 +5,8 @@ export type PathAccess = "read" | "write" | "delete" | "exec" | "unknown";
 /** One path a tool call touches: as written, lexically resolved (absolute), and real (symlinks resolved by the gate). */
 export type PathRef = {
   raw: string;
+  /** Absolute, `..` kept (resolved by the gate after symlinks). */
+  absolute: string;
   lexical: string;
   real?: string;
   access: PathAccess;

@@ -205,6 +205,7 @@ async function removeOwnStateLocks(root: string): Promise<void> {
   for (const name of names) {
     const hash = /^[a-z-]+\.([0-9a-f]{8})\.lock\.sqlite(?:-wal|-shm|-journal)?$/.exec(name)?.[1];
     if (hash !== undefined && ours.has(hash)) await rm(join(lockDir, name), { force: true });
+    else console.error("DEBUGLOCK unmatched", name, hash, JSON.stringify(await listPaths(root)));
   }
   await rmdir(lockDir).catch(() => undefined);
 }

@@ -66,13 +66,19 @@ function isInternalContext(m: ChatMessage): boolean {
   return m.role === "user" && contentText(m.content).includes(INTERNAL_CONTEXT_MARKER);
 }
 
-/** Tool-result texts the model was sent in every chat request so far, in order (duplicates included). */
+/**
+ * Tool results each chat request delivered as new: the trailing `tool` messages after the last
+ * assistant turn. Earlier turns of a reused session are re-sent as history and are not counted.
+ */
 export function toolResultsSeen(requests: readonly MockModelRequest[]): string[] {
   const out: string[] = [];
   for (const r of requests) {
-    for (const m of messagesOf(r.body)) {
-      if (m.role === "tool") out.push(contentText(m.content));
+    const messages = messagesOf(r.body).filter((m) => !isInternalContext(m));
+    const trailing: string[] = [];
+    for (let i = messages.length - 1; i >= 0 && messages[i]?.role === "tool"; i -= 1) {
+      trailing.unshift(contentText(messages[i]?.content));
     }
+    out.push(...trailing);
   }
   return out;
 }

@@ -1,0 +1,63 @@
+// npm run bench: decision latency through the hook's gate, beside the cost of JSON.stringify of the same params, one run.
+import { parseConfig } from "../../src/config/load.ts";
+import { createGate } from "../../src/gate/gate.ts";
+import { fixedLayout } from "../helpers.ts";
+import { BENCH_CONFIG, benchCorpus } from "./corpus.ts";
+
+const scale = Math.max(0.01, Number(process.env.BENCH_SCALE ?? "1"));
+const CALLS = Math.round(20_000 * scale);
+const WARMUP = 2_000;
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+function summary(samplesNs: Float64Array): { p50Us: number; p99Us: number; meanUs: number } {
+  const sorted = Float64Array.from(samplesNs).sort();
+  const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
+  const us = (ns: number) => Math.round(ns / 10) / 100;
+  return { p50Us: us(percentile(sorted, 50)), p99Us: us(percentile(sorted, 99)), meanUs: us(mean) };
+}
+
+async function main(): Promise<void> {
+  const loaded = parseConfig(BENCH_CONFIG, {});
+  if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
+  const gate = createGate(loaded.value, fixedLayout());
+  const corpus = benchCorpus(CALLS);
+  for (const input of corpus.slice(0, WARMUP)) await gate.decide(input);
+
+  const decideNs = new Float64Array(corpus.length);
+  const stringifyNs = new Float64Array(corpus.length);
+  const verdicts: Record<string, number> = { allow: 0, block: 0, escalate: 0 };
+  let sink = 0;
+  // Interleaved, call by call, so both measurements see the same machine load.
+  for (let i = 0; i < corpus.length; i++) {
+    const input = corpus[i] as (typeof corpus)[number];
+    let t = process.hrtime.bigint();
+    const r = await gate.decide(input);
+    decideNs[i] = Number(process.hrtime.bigint() - t);
+    verdicts[r.decision.kind] = (verdicts[r.decision.kind] ?? 0) + 1;
+    t = process.hrtime.bigint();
+    sink += JSON.stringify(input.params).length;
+    stringifyNs[i] = Number(process.hrtime.bigint() - t);
+  }
+  const decision = summary(decideNs);
+  const stringify = summary(stringifyNs);
+  const result = {
+    node: process.version,
+    corpus: { calls: corpus.length, distinct: 22, sessions: 5, verdicts },
+    decision,
+    stringify,
+    ratio: {
+      p50: Math.round((decision.p50Us / Math.max(0.01, stringify.p50Us)) * 10) / 10,
+      p99: Math.round((decision.p99Us / Math.max(0.01, stringify.p99Us)) * 10) / 10,
+    },
+    note: "decision = gate.decide() as the before_tool_call hook runs it (analysis, path resolution, policy); stringify = JSON.stringify of the same params; measured interleaved in one run",
+    checksum: sink,
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+await main();
