@@ -28,7 +28,9 @@ export const PACKAGE_ROOT = (() => {
   const here = dirname(fileURLToPath(import.meta.url));
   const marker = `${sep}src${sep}gate`;
   const i = here.lastIndexOf(marker);
-  return i >= 0 ? here.slice(0, i) : resolve(here, "..", "..");
+  const root = i >= 0 ? here.slice(0, i) : resolve(here, "..", "..");
+  // Packed package: <pkg>/dist/src/gate -> protect <pkg>, not only dist/.
+  return root.endsWith(`${sep}dist`) ? dirname(root) : root;
 })();
 
 function expandHome(p: string, home: string): string {
