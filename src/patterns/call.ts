@@ -1,6 +1,8 @@
 // Per-tool argument analysis: which paths a call touches, shell findings, and its string values.
 import { absolutePath, lexicalPath as lexical } from "./paths.ts";
+import { findSecretShape } from "./secrets.ts";
 import { analyseShell, type ShellAnalysis } from "./shell.ts";
+import { cleanUnicode } from "./unicode.ts";
 import type { Finding, PathAccess, PathEnv, PathRef } from "./types.ts";
 
 export type CallAnalysis = {
@@ -16,6 +18,10 @@ export type CallAnalysis = {
 
 const PATH_KEYS = new Set(["path", "file", "filePath", "file_path", "filename", "target", "source", "destination", "dest", "dir", "directory", "cwd", "workdir", "paths", "files"]);
 const MAX_STRINGS = 200;
+/** Tools that carry text off the machine. */
+const SENDERS = /(^|_)(message|send|post|fetch|browser|navigate|email|mail|upload|share|webhook|tweet|publish|reply)(_|$)|^web_|^sessions_send$|^conversations_(send|turn)$/;
+/** Tools that store work to run later. */
+const SCHEDULERS = /^(cron|automations|heartbeat_respond)$|schedule|reminder/;
 const MAX_STRING_CHARS = 65_536;
 
 function ref(raw: string, access: PathAccess, via: string, env: PathEnv): PathRef {
@@ -60,9 +66,30 @@ export function analyseCall(tool: string, params: Record<string, unknown>, optio
   const name = tool.toLowerCase();
   const command = str(params, "command", "cmd", "script");
   if (options.isShellTool(name) && command !== undefined) {
-    out.shell = analyseShell(command.normalize("NFKC"), env);
+    const clean = cleanUnicode(command);
+    if (clean.invisible.length > 0) {
+      out.findings.push({ ruleId: "unicode.invisible", action: "escalate", reason: `The command hides invisible or bidi-control characters (${clean.invisible.join(", ")}).`, evidence: clean.text.slice(0, 300) });
+    }
+    out.shell = analyseShell(clean.text, env);
     out.paths.push(...out.shell.paths);
     out.findings.push(...out.shell.findings);
+  } else {
+    // Code handed to the agent for later (a cron job's prompt, an automation) is analysed as shell too.
+    if (SCHEDULERS.test(name)) {
+      for (const text of out.strings) {
+        for (const m of text.matchAll(/`([^`]{3,2000})`|\$\(([^)]{3,2000})\)/g)) {
+          const snippet = analyseShell(cleanUnicode(m[1] ?? m[2] ?? "").text, env);
+          for (const f of snippet.findings) if (!out.findings.some((x) => x.ruleId === f.ruleId)) out.findings.push(f);
+          out.paths.push(...snippet.paths);
+        }
+      }
+    }
+    if (SENDERS.test(name)) {
+      const leaked = out.strings.find((t) => findSecretShape(t) !== undefined);
+      if (leaked !== undefined) {
+        out.findings.push({ ruleId: "exfil.secret-out", action: "block", reason: `The call would send a credential (${findSecretShape(leaked)}) out of this machine.`, evidence: `${name} ${leaked.slice(0, 120)}` });
+      }
+    }
   }
   switch (name) {
     case "read":

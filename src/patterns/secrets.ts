@@ -6,11 +6,12 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
   { name: "Telegram bot token", re: /\b[0-9]{6,12}:AA[A-Za-z0-9_-]{30,}/ },
   { name: "Discord bot token", re: /\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,}/ },
   { name: "Anthropic API key", re: /\bsk-ant-[A-Za-z0-9_-]{20,}/ },
-  { name: "OpenAI API key", re: /\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{32,}/ },
+  { name: "OpenAI API key", re: /\bsk-(?:proj-|svcacct-)[A-Za-z0-9_-]{20,}|\bsk-[A-Za-z0-9]{32,}/ },
   { name: "GitHub token", re: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})/ },
   { name: "Slack token", re: /\bxox[abprs]-[A-Za-z0-9-]{10,}/ },
   { name: "AWS access key id", re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
   { name: "private key", re: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
+  { name: "secret assignment", re: /\b[A-Z0-9_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|PRIVATE_KEY)[A-Z0-9_]*\s*[=:]\s*["']?[A-Za-z0-9/+_.-]{12,}/ },
 ];
 
 /** The name of the first credential shape found in `text`, if any. */

@@ -20,8 +20,8 @@ export type PathRef = {
 
 export type FindingAction = "block" | "escalate";
 
-/** A pattern hit, independent of channel policy. */
-export type Finding = { ruleId: string; action: FindingAction; reason: string };
+/** A pattern hit, independent of channel policy; `evidence` is the normalised command that triggered it. */
+export type Finding = { ruleId: string; action: FindingAction; reason: string; evidence?: string };
 
 export type ShellCommand = { name: string; args: string[]; text: string };
 

@@ -38,12 +38,13 @@ export function classifyPath(path: string, host: HostPaths, projectDir?: string)
       if (isWithin(path, projectDir)) return "project-inner";
     }
   }
-  if (TEMP_ROOTS.some((t) => isWithin(path, t))) return "temp";
+  // Home before temp: a home directory under /tmp (containers, CI) is still a home directory.
   if (path === host.home) return "home-root";
   if (isWithin(path, host.home)) {
     const first = path.slice(host.home.length + 1).split("/")[0] ?? "";
     return first.startsWith(".") ? "home-sensitive" : "home-other";
   }
+  if (TEMP_ROOTS.some((t) => isWithin(path, t))) return "temp";
   if (SYSTEM_ROOTS.some((r) => isWithin(path, r))) return "system";
   return "other";
 }

@@ -19,11 +19,13 @@ const DM_SESSION = "agent:main:telegram:direct:42";
 const MAIN_SESSION = "agent:main:main";
 const GROUP_SESSION = "agent:main:telegram:group:-100123";
 const BLOCK_PREFIX = "otheru-coordinator:";
-const SHELL_RULE_IN_BRACKETS = /\[shell\.[^\]\s]+\]/;
+// The plugin names its destructive-delete rule fs.destructive (src/policy/rules/filesystem.ts).
+const DESTRUCTIVE_RULE_IN_BRACKETS = "[fs.destructive]";
 const GROUP_RULE_IN_BRACKETS = "[no-exec-in-groups]";
 const TURN_TIMEOUT_MS = 120_000;
 
 let targets = "";
+let workspace = "";
 let mock: MockModel | undefined;
 let oc: OpenClawHome | undefined;
 
@@ -45,17 +47,20 @@ function toolResultsSince(from: number): string[] {
 before(
   async () => {
     targets = await mkdtemp(join(tmpdir(), "otheru-e2e-targets-"));
-    await mkdir(join(targets, "victim"));
-    await writeFile(join(targets, "victim", "keep.txt"), "precious\n");
+    // The victim is the agent's workspace root: deleting it is destructive wherever it lives (even under /tmp,
+    // which the plugin otherwise treats as scratch space).
+    workspace = join(targets, "workspace");
+    await mkdir(workspace);
+    await writeFile(join(workspace, "keep.txt"), "precious\n");
     const script: MockScript = {
-      destroy: { tool: "exec", args: { command: `rm -rf ${join(targets, "victim")}` } },
+      destroy: { tool: "exec", args: { command: `rm -rf ${workspace}` } },
       "echo-local-dm": { tool: "exec", args: { command: `echo hi > ${join(targets, "local-dm.txt")}` } },
       "echo-local-group": { tool: "exec", args: { command: `echo hi > ${join(targets, "local-group.txt")}` } },
       "echo-gw-main": { tool: "exec", args: { command: `echo hi > ${join(targets, "gw-main.txt")}` } },
       "echo-gw-group": { tool: "exec", args: { command: `echo hi > ${join(targets, "gw-group.txt")}` } },
     };
     mock = await startMockModel({ script });
-    oc = await createOpenClawHome({ pluginDir: PLUGIN_DIR, pluginConfig: PLUGIN_CONFIG, mockModelUrl: mock.url });
+    oc = await createOpenClawHome({ pluginDir: PLUGIN_DIR, pluginConfig: PLUGIN_CONFIG, mockModelUrl: mock.url, workspaceDir: workspace });
   },
   { timeout: 180_000 },
 );
@@ -82,21 +87,22 @@ test("plugins inspect: loaded, with a before_tool_call typed hook", { timeout: 9
 
 // OpenClaw refuses `agent --local` while a gateway owns the state dir: these run before the gateway suite.
 describe("embedded turns (agent --local)", () => {
-  test("rm -rf is blocked in a DM by a shell rule; the target survives and the model gets the reason", { timeout: TURN_TIMEOUT_MS }, async () => {
+  test("rm -rf of the workspace is blocked in a DM; it survives and the model gets the reason", { timeout: TURN_TIMEOUT_MS }, async () => {
     const from = model().requests.length;
     const result = await home().agentLocal({ sessionKey: DM_SESSION, message: "please clean up SCENARIO:destroy" });
     assert.equal(result.code, 0, result.stderr.slice(-2000));
-    assert.equal(readFileSync(join(targets, "victim", "keep.txt"), "utf8"), "precious\n");
-
     const toolResults = toolResultsSince(from);
+    assert.equal(existsSync(join(workspace, "keep.txt")), true, `workspace deleted; tool results: ${JSON.stringify(toolResults)}`);
+    assert.equal(readFileSync(join(workspace, "keep.txt"), "utf8"), "precious\n");
+
     assert.equal(toolResults.length, 1, JSON.stringify(toolResults));
     const reason = toolResults[0] ?? "";
     assert.ok(reason.startsWith(BLOCK_PREFIX), reason);
-    assert.match(reason, SHELL_RULE_IN_BRACKETS);
+    assert.ok(reason.includes(DESTRUCTIVE_RULE_IN_BRACKETS), reason);
 
     const reply = agentReplyText(result.stdout);
     assert.ok(reply.startsWith(`MOCK-FINAL: tool result was: ${BLOCK_PREFIX}`), reply);
-    assert.match(reply, SHELL_RULE_IN_BRACKETS);
+    assert.ok(reply.includes(DESTRUCTIVE_RULE_IN_BRACKETS), reply);
   });
 
   test("a harmless exec runs in a DM", { timeout: TURN_TIMEOUT_MS }, async () => {

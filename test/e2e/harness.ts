@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, watch } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
@@ -194,18 +194,19 @@ async function listPaths(dir: string, depth = 0): Promise<string[]> {
 
 /**
  * OpenClaw leaves `/tmp/openclaw-state-locks-<uid>/<family>.<sha256(dbPath)[0:8]>.lock.sqlite` per state
- * database (hard-coded /tmp). Remove the ones whose hash names a path inside our temp root, then the
+ * database (hard-coded /tmp), also for transient databases it deletes again (memory reindex copies).
+ * Remove the ones whose hash names a path inside our temp root or one we saw created there, then the
  * folder if that left it empty; other state dirs' locks are untouched.
  */
-async function removeOwnStateLocks(root: string): Promise<void> {
+async function removeOwnStateLocks(root: string, seen: ReadonlySet<string>): Promise<void> {
   if (typeof process.getuid !== "function") return;
   const lockDir = join("/tmp", `openclaw-state-locks-${process.getuid()}`);
-  const ours = new Set((await listPaths(root)).map((p) => createHash("sha256").update(p).digest("hex").slice(0, 8)));
+  const paths = [...(await listPaths(root)), ...seen];
+  const ours = new Set(paths.map((p) => createHash("sha256").update(p).digest("hex").slice(0, 8)));
   const names = await readdir(lockDir).catch(() => []);
   for (const name of names) {
     const hash = /^[a-z-]+\.([0-9a-f]{8})\.lock\.sqlite(?:-wal|-shm|-journal)?$/.exec(name)?.[1];
     if (hash !== undefined && ours.has(hash)) await rm(join(lockDir, name), { force: true });
-    else console.error("DEBUGLOCK unmatched", name, hash, JSON.stringify(await listPaths(root)));
   }
   await rmdir(lockDir).catch(() => undefined);
 }
@@ -268,6 +269,12 @@ export async function createOpenClawHome(options: OpenClawHomeOptions): Promise<
   const token = randomBytes(24).toString("hex");
   await mkdir(stateDir, { recursive: true });
   await mkdir(workspaceDir, { recursive: true });
+  // Remember every path created under the state dir, transient ones included, to find our lock files later.
+  const seenPaths = new Set<string>();
+  const stateWatcher = watch(stateDir, { recursive: true }, (_event, name) => {
+    if (name !== null) seenPaths.add(join(stateDir, name));
+  });
+  stateWatcher.on("error", () => undefined);
 
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
@@ -379,7 +386,8 @@ export async function createOpenClawHome(options: OpenClawHomeOptions): Promise<
     await stopGateway();
     await Promise.all(tracked.map((t) => stopTracked(t)));
     tracked.length = 0;
-    await removeOwnStateLocks(root).catch(() => undefined);
+    stateWatcher.close();
+    await removeOwnStateLocks(root, seenPaths).catch(() => undefined);
     await rm(root, { recursive: true, force: true, maxRetries: 3 });
     // Shared per-uid temp folders OpenClaw creates; rmdir refuses non-empty ones, so another user's data stays.
     await rmdir("/tmp/openclaw").catch(() => undefined);

@@ -1,4 +1,5 @@
 // fs.*: destructive deletes and writes outside the agent's working areas.
+import { credentialKind, persistenceKind } from "../../patterns/credentials.ts";
 import { classifyPath, effectiveTarget } from "../paths.ts";
 import type { Facts, Hit, ToolCall } from "../types.ts";
 
@@ -8,6 +9,16 @@ export function checkFilesystem(_call: ToolCall, facts: Facts): Hit | undefined 
   let escalate: Hit | undefined;
   for (const p of analysis.paths) {
     const target = effectiveTarget(p);
+    const where = p.real ?? p.lexical;
+    if (p.access === "read" || p.access === "unknown" || p.access === "exec") {
+      const kind = credentialKind(where, host.home) ?? credentialKind(p.lexical, host.home);
+      if (kind === ".env secrets") escalate ??= { ruleId: "cred.read", verdict: "escalate", reason: `Reading ${p.raw} would put the secrets in a .env file in front of the model.` };
+      else if (kind) return { ruleId: "cred.read", verdict: "block", reason: `Reading ${p.raw} exposes a ${kind}.` };
+    }
+    if (p.access === "write" || p.access === "delete") {
+      const persist = persistenceKind(where, host.home) ?? persistenceKind(p.lexical, host.home);
+      if (persist) escalate ??= { ruleId: "persist.startup-file", verdict: "escalate", reason: `Changing ${p.raw} (${persist}) makes code run automatically later.` };
+    }
     const cls = classifyPath(target, host, projectDir);
     const broad = p.broad || target !== (p.real ?? p.lexical);
     if (p.access === "delete") {
