@@ -1,229 +1,30 @@
-// Scripted OpenAI-compatible chat-completions server on 127.0.0.1, standing in for the model in e2e turns.
-import { createServer } from "node:http";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+// The e2e tests' model: the demo's scripted OpenAI-compatible server, driven by `SCENARIO:<name>` markers.
+import {
+  type ModelRequest,
+  SCRIPTED_MODEL_ID,
+  type ScriptedModel,
+  type ScriptedReply,
+  startScriptedModel,
+} from "../../src/demo/scripted-model.ts";
 
-/** What the mock answers for one scenario: a tool call, or plain assistant text. */
-export type MockReply =
-  | { readonly tool: string; readonly args: Readonly<Record<string, unknown>> }
-  | { readonly text: string };
+export { contentText, toolResultsSeen } from "../../src/demo/scripted-model.ts";
 
+export type MockReply = ScriptedReply;
 /** Scenario name (the `<name>` in `SCENARIO:<name>`) -> reply. */
 export type MockScript = Readonly<Record<string, MockReply>>;
-
-/** One request the mock received, as parsed JSON (`body` is `null` when it was not JSON). */
-export type MockModelRequest = {
-  readonly method: string;
-  readonly url: string;
-  readonly body: unknown;
-};
-
-export type MockModel = {
-  /** Base URL for an OpenClaw `openai-completions` provider, ending in `/v1`. */
-  readonly url: string;
-  readonly port: number;
-  /** Every request received, in order; tests read tool results from here. */
-  readonly requests: MockModelRequest[];
-  close(): Promise<void>;
-};
-
-export const MOCK_MODEL_ID = "mock-1";
+export type MockModelRequest = ModelRequest;
+export type MockModel = ScriptedModel;
+export const MOCK_MODEL_ID = SCRIPTED_MODEL_ID;
 
 const SCENARIO_MARKER = /SCENARIO:([A-Za-z0-9_.-]+)/;
-const INTERNAL_CONTEXT_MARKER = "BEGIN_OPENCLAW_INTERNAL_CONTEXT";
-const TOOL_RESULT_ECHO_CHARS = 400;
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
-
-type ChatMessage = { readonly role: string; readonly content: unknown };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Text of an OpenAI message `content`: a string or an array of parts with `text`. */
-export function contentText(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content
-    .map((part: unknown) => {
-      if (typeof part === "string") return part;
-      if (isRecord(part) && typeof part["text"] === "string") return part["text"];
-      return "";
-    })
-    .join("");
-}
-
-function messagesOf(body: unknown): ChatMessage[] {
-  if (!isRecord(body) || !Array.isArray(body["messages"])) return [];
-  const out: ChatMessage[] = [];
-  for (const m of body["messages"] as unknown[]) {
-    if (isRecord(m) && typeof m["role"] === "string") out.push({ role: m["role"], content: m["content"] });
-  }
-  return out;
-}
-
-function isInternalContext(m: ChatMessage): boolean {
-  return m.role === "user" && contentText(m.content).includes(INTERNAL_CONTEXT_MARKER);
-}
-
-/**
- * Tool results each chat request delivered as new: the trailing `tool` messages after the last
- * assistant turn. Earlier turns of a reused session are re-sent as history and are not counted.
- */
-export function toolResultsSeen(requests: readonly MockModelRequest[]): string[] {
-  const out: string[] = [];
-  for (const r of requests) {
-    const messages = messagesOf(r.body).filter((m) => !isInternalContext(m));
-    const trailing: string[] = [];
-    for (let i = messages.length - 1; i >= 0 && messages[i]?.role === "tool"; i -= 1) {
-      trailing.unshift(contentText(messages[i]?.content));
-    }
-    out.push(...trailing);
-  }
-  return out;
-}
-
-type Decision = { kind: "tool"; name: string; args: Readonly<Record<string, unknown>> } | { kind: "text"; text: string };
-
-function decide(body: unknown, script: MockScript): Decision {
-  const messages = messagesOf(body).filter((m) => !isInternalContext(m));
-  const last = messages.at(-1);
-  if (last?.role === "tool") {
-    const result = contentText(last.content).slice(0, TOOL_RESULT_ECHO_CHARS);
-    return { kind: "text", text: `MOCK-FINAL: tool result was: ${result}` };
-  }
-  const lastUser = messages.findLast((m) => m.role === "user");
-  const name = SCENARIO_MARKER.exec(contentText(lastUser?.content))?.[1];
-  if (name === undefined) return { kind: "text", text: "MOCK-TEXT: no scenario marker" };
-  const reply = script[name];
-  if (reply === undefined) return { kind: "text", text: `MOCK-TEXT: unknown scenario ${name}` };
-  if ("tool" in reply) return { kind: "tool", name: reply.tool, args: reply.args };
-  return { kind: "text", text: reply.text };
-}
-
-function sendJson(res: ServerResponse, status: number, payload: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(payload));
-}
-
-function writeCompletion(res: ServerResponse, body: unknown, decision: Decision, seq: number): void {
-  const id = `chatcmpl-mock-${seq}`;
-  const model = isRecord(body) && typeof body["model"] === "string" ? body["model"] : MOCK_MODEL_ID;
-  const created = Math.floor(Date.now() / 1000);
-  const usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
-  // Fresh id per call: OpenClaw rewrites tool-call ids, so nothing here may depend on them.
-  const callId = `call_mock_${seq}`;
-  const stream = isRecord(body) && body["stream"] === true;
-  if (!stream) {
-    const message =
-      decision.kind === "tool"
-        ? {
-            role: "assistant",
-            content: null,
-            tool_calls: [
-              { id: callId, type: "function", function: { name: decision.name, arguments: JSON.stringify(decision.args) } },
-            ],
-          }
-        : { role: "assistant", content: decision.text };
-    const finish = decision.kind === "tool" ? "tool_calls" : "stop";
-    sendJson(res, 200, { id, object: "chat.completion", created, model, choices: [{ index: 0, message, finish_reason: finish }], usage });
-    return;
-  }
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
-  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): void => {
-    res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices, ...extra })}\n\n`);
-  };
-  if (decision.kind === "tool") {
-    chunk([
-      {
-        index: 0,
-        delta: {
-          role: "assistant",
-          content: null,
-          tool_calls: [{ index: 0, id: callId, type: "function", function: { name: decision.name, arguments: "" } }],
-        },
-        finish_reason: null,
-      },
-    ]);
-    chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: JSON.stringify(decision.args) } }] }, finish_reason: null }]);
-    chunk([{ index: 0, delta: {}, finish_reason: "tool_calls" }]);
-  } else {
-    chunk([{ index: 0, delta: { role: "assistant", content: decision.text }, finish_reason: null }]);
-    chunk([{ index: 0, delta: {}, finish_reason: "stop" }]);
-  }
-  chunk([], { usage });
-  res.end("data: [DONE]\n\n");
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error(`request body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      parts.push(c);
-    });
-    req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function parseJson(raw: string): unknown {
-  if (raw === "") return null;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return null;
-  }
-}
 
 /** Start the mock on 127.0.0.1 with an OS-chosen port. */
-export async function startMockModel(options: { readonly script: MockScript }): Promise<MockModel> {
-  const requests: MockModelRequest[] = [];
-  let seq = 0;
-  const server = createServer((req, res) => {
-    readBody(req).then(
-      (raw) => {
-        const body = parseJson(raw);
-        const method = req.method ?? "GET";
-        const path = (req.url ?? "/").split("?")[0] ?? "/";
-        requests.push({ method, url: req.url ?? "/", body });
-        if (method === "GET" && path.endsWith("/models")) {
-          sendJson(res, 200, { object: "list", data: [{ id: MOCK_MODEL_ID, object: "model", owned_by: "mock" }] });
-          return;
-        }
-        if (method === "POST" && path.endsWith("/chat/completions")) {
-          seq += 1;
-          writeCompletion(res, body, decide(body, options.script), seq);
-          return;
-        }
-        sendJson(res, 404, { error: { message: `mock model: no route ${method} ${path}` } });
-      },
-      (err: unknown) => sendJson(res, 400, { error: { message: String(err) } }),
-    );
+export function startMockModel(options: { readonly script: MockScript }): Promise<MockModel> {
+  return startScriptedModel({
+    reply: (text) => {
+      const name = SCENARIO_MARKER.exec(text)?.[1];
+      if (name === undefined) return { text: "MOCK-TEXT: no scenario marker" };
+      return options.script[name] ?? { text: `MOCK-TEXT: unknown scenario ${name}` };
+    },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    port,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // The gateway keeps HTTP connections alive; without this close() would wait for them.
-        server.closeAllConnections();
-      }),
-  };
 }
