@@ -60,7 +60,10 @@ function hasPart(word: Word, type: string): boolean {
 
 /** Word -> the argument strings the shell would pass: quotes removed, braces expanded, $IFS split. */
 function wordValues(word: Word): string[] {
-  const values = hasPart(word, "BraceExpansion") ? expandBraces(word.value) : [word.value];
+  const raw = word.value;
+  // Cheap text checks first: touching `parts` makes unbash build them.
+  const values = raw.includes("{") && raw.includes("}") && hasPart(word, "BraceExpansion") ? expandBraces(raw) : [raw];
+  if (!raw.includes("IFS")) return values;
   return values.flatMap((value) => {
     const v = value.replace(/\$\{IFS\}|\$IFS(?![A-Za-z0-9_])|\$\{IFS:[^}]*\}/g, " ");
     return v === value ? [v] : v.split(/\s+/).filter(Boolean);
@@ -68,6 +71,7 @@ function wordValues(word: Word): string[] {
 }
 
 function hasDynamicPart(word: Word): boolean {
+  if (!/[$`]/.test(word.text)) return false;
   for (const part of word.parts ?? []) {
     if (part.type === "CommandExpansion" || part.type === "ArithmeticExpansion" || part.type === "ProcessSubstitution") return true;
     if (part.type === "SimpleExpansion" || part.type === "ParameterExpansion") {
@@ -397,7 +401,19 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
   }
 }
 
-function commandArgv(cmd: Command): { argv: string[]; dynamic: boolean; globName: boolean; nameWord: string } {
+type Argv = { argv: string[]; dynamic: boolean; globName: boolean; nameWord: string };
+const argvCache = new WeakMap<Command, Argv>();
+
+/** The command's words as the shell would pass them (memoised per AST node: several rules ask). */
+function commandArgv(cmd: Command): Argv {
+  const cached = argvCache.get(cmd);
+  if (cached) return cached;
+  const result = computeArgv(cmd);
+  argvCache.set(cmd, result);
+  return result;
+}
+
+function computeArgv(cmd: Command): Argv {
   const argv: string[] = [];
   let dynamic = false;
   let globName = false;
@@ -407,7 +423,7 @@ function commandArgv(cmd: Command): { argv: string[]; dynamic: boolean; globName
     argv.push(...values);
     nameWord = cmd.name.value;
     dynamic = hasDynamicPart(cmd.name);
-    globName = hasPart(cmd.name, "Glob") || hasPart(cmd.name, "ExtendedGlob");
+    globName = /[*?[]/.test(nameWord) && (hasPart(cmd.name, "Glob") || hasPart(cmd.name, "ExtendedGlob"));
   }
   for (const a of cmd.args) if (a.type === "Word") argv.push(...wordValues(a));
   return { argv, dynamic, globName, nameWord };

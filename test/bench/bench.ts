@@ -1,5 +1,7 @@
 // npm run bench: decision latency through the hook's gate, beside the cost of JSON.stringify of the same params, one run.
+import { parse } from "unbash";
 import { parseConfig } from "../../src/config/load.ts";
+import { analyseShell } from "../../src/patterns/shell.ts";
 import { createGate } from "../../src/gate/gate.ts";
 import { fixedLayout } from "../helpers.ts";
 import { BENCH_CONFIG, benchCorpus } from "./corpus.ts";
@@ -43,6 +45,22 @@ async function main(): Promise<void> {
     sink += JSON.stringify(input.params).length;
     stringifyNs[i] = Number(process.hrtime.bigint() - t);
   }
+  // The shell analyser alone, beside a bare unbash parse of the same command, interleaved.
+  const commands = corpus.map((c) => (c.params as { command?: unknown }).command).filter((c): c is string => typeof c === "string");
+  const analyseNs = new Float64Array(commands.length);
+  const parseNs = new Float64Array(commands.length);
+  const env = { home: "/home/dev", cwd: "/home/dev/projects/webapp" };
+  for (let i = 0; i < commands.length; i++) {
+    const command = commands[i] as string;
+    let t = process.hrtime.bigint();
+    sink += analyseShell(command, env).findings.length;
+    analyseNs[i] = Number(process.hrtime.bigint() - t);
+    t = process.hrtime.bigint();
+    sink += parse(command).commands.length;
+    parseNs[i] = Number(process.hrtime.bigint() - t);
+  }
+  const analyser = summary(analyseNs);
+  const bareParse = summary(parseNs);
   const decision = summary(decideNs);
   const stringify = summary(stringifyNs);
   const result = {
@@ -54,7 +72,16 @@ async function main(): Promise<void> {
       p50: Math.round((decision.p50Us / Math.max(0.01, stringify.p50Us)) * 10) / 10,
       p99: Math.round((decision.p99Us / Math.max(0.01, stringify.p99Us)) * 10) / 10,
     },
-    note: "decision = gate.decide() as the before_tool_call hook runs it (analysis, path resolution, policy); stringify = JSON.stringify of the same params; measured interleaved in one run",
+    shell: {
+      commands: commands.length,
+      analyser,
+      unbashParse: bareParse,
+      ratio: {
+        p50: Math.round((analyser.p50Us / Math.max(0.01, bareParse.p50Us)) * 10) / 10,
+        p99: Math.round((analyser.p99Us / Math.max(0.01, bareParse.p99Us)) * 10) / 10,
+      },
+    },
+    note: "decision = gate.decide() as the before_tool_call hook runs it (analysis, path resolution, policy); stringify = JSON.stringify of the same params; measured interleaved in one run; shell.analyser = analyseShell() alone vs shell.unbashParse = unbash parse() of the same command",
     checksum: sink,
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
