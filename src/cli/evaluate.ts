@@ -50,7 +50,7 @@ export async function runEvaluate(gate: Gate, input: Readable, output: Writable)
       out = { id: null, decision: "block", ruleIds: ["input.invalid"], reason: parsed.reason, latencyUs: 0 };
     } else {
       const r = await gate.decide(parsed.input);
-      out = { id: parsed.id, decision: r.decision.kind, ruleIds: r.decision.ruleIds, reason: r.decision.reason, latencyUs: r.latencyUs };
+      out = { id: parsed.id, decision: r.decision.kind, ruleIds: r.decision.ruleIds, reason: r.decision.reason, ...(r.decision.evidence ? { evidence: r.decision.evidence } : {}), latencyUs: r.latencyUs };
     }
     if (!output.write(`${JSON.stringify(out)}\n`)) await new Promise((res) => output.once("drain", res));
   }

@@ -74,14 +74,18 @@ function semanticProblems(config: Config): ConfigProblem[] {
   config.rules.forEach((rule, i) => claim(rule.id, `rules.${i}.id`));
   config.suspiciousPatterns.forEach((p, i) => {
     claim(p.id, `suspiciousPatterns.${i}.id`);
-    try {
-      new RegExp(p.pattern, p.flags);
-    } catch (err) {
-      problems.push({
-        path: `suspiciousPatterns.${i}.pattern`,
-        problem: `is not a valid regular expression (${(err as Error).message})`,
-        fix: "fix the expression (JavaScript RegExp syntax)",
-      });
+    for (const key of ["pattern", "args"] as const) {
+      const source = p[key];
+      if (source === undefined) continue;
+      try {
+        new RegExp(source, p.flags);
+      } catch (err) {
+        problems.push({
+          path: `suspiciousPatterns.${i}.${key}`,
+          problem: `is not a valid regular expression (${(err as Error).message})`,
+          fix: "fix the expression (JavaScript RegExp syntax)",
+        });
+      }
     }
   });
   return problems;

@@ -61,6 +61,8 @@ const rule = z
   })
   .describe("A per-channel / per-agent / per-sender / per-chat-type tool rule. Across all matching rules deny beats escalate beats allow.");
 
+export const PATH_CLASSES = ["root", "system", "device", "temp", "home", "home-sensitive", "workspace", "project", "outside-workspace", "credential", "persistence", "protected"] as const;
+
 const suspiciousPattern = z
   .object({
     id: ruleId,
@@ -69,13 +71,37 @@ const suspiciousPattern = z
       .string()
       .min(1)
       .max(2000)
+      .optional()
       .describe("A JavaScript regular expression tested against the call's arguments (each string value, NFKC-normalised)."),
-    flags: z.string().regex(/^[imsu]*$/, "may only contain i, m, s, u").default("iu").describe("Regular expression flags."),
+    flags: z.string().regex(/^[imsu]*$/, "may only contain i, m, s, u").default("iu").describe("Regular expression flags for pattern and args."),
+    commands: z
+      .array(z.string().regex(/^[A-Za-z0-9_.+-]+$/, "must be a bare command name (psql, not /usr/bin/psql)"))
+      .optional()
+      .describe("Shell command names, as they run after unwrapping sudo/env/timeout… and nested sh -c (e.g. psql, kubectl)."),
+    args: z
+      .string()
+      .min(1)
+      .max(2000)
+      .optional()
+      .describe("With commands: a regular expression tested against that command's arguments joined by spaces."),
+    pathClasses: z
+      .array(z.enum(PATH_CLASSES))
+      .optional()
+      .describe("The call touches a path of one of these classes (resolved through ~, .., and symlinks)."),
+    access: z
+      .array(z.enum(["read", "write", "delete"]))
+      .optional()
+      .describe("With pathClasses: only these kinds of access count."),
     action: z.enum(["block", "escalate"]).default("escalate").describe("What a match does."),
     reason: z.string().min(1).max(300).describe("One sentence shown in the block reason and the audit record."),
   })
   .strict()
-  .describe("An operator-defined argument pattern.");
+  .refine((p) => p.pattern !== undefined || p.commands !== undefined || p.pathClasses !== undefined, {
+    message: "has nothing to match; give pattern, commands or pathClasses",
+  })
+  .refine((p) => p.args === undefined || p.commands !== undefined, { message: "args needs commands", path: ["args"] })
+  .refine((p) => p.access === undefined || p.pathClasses !== undefined, { message: "access needs pathClasses", path: ["access"] })
+  .describe("An operator-defined SUSPICIOUS_PATTERN: every predicate given must hold.");
 
 const action = z.enum(["allow", "escalate", "block"]);
 

@@ -1,5 +1,7 @@
 // Compile a validated config once into matchers the engine runs per call (no parsing on the hot path).
-import type { Action, Config } from "../config/schema.ts";
+import type { Action, Config, PATH_CLASSES } from "../config/schema.ts";
+
+export type PathClassName = (typeof PATH_CLASSES)[number];
 import { compileToolPatterns, type ToolMatcher } from "./tools.ts";
 import type { CallContext } from "./types.ts";
 
@@ -11,7 +13,17 @@ export type CompiledRule = {
   deny: ToolMatcher;
 };
 
-export type CompiledPattern = { id: string; tools: ToolMatcher; re: RegExp; action: "block" | "escalate"; reason: string };
+export type CompiledPattern = {
+  id: string;
+  tools: ToolMatcher;
+  re: RegExp | undefined;
+  commands: ReadonlySet<string> | undefined;
+  args: RegExp | undefined;
+  pathClasses: ReadonlySet<PathClassName> | undefined;
+  access: ReadonlySet<string> | undefined;
+  action: "block" | "escalate";
+  reason: string;
+};
 
 export type CompiledPolicy = {
   policyHash: string;
@@ -73,7 +85,11 @@ export function compilePolicy(config: Config, policyHash: string): CompiledPolic
     patterns: config.suspiciousPatterns.map((p) => ({
       id: p.id,
       tools: compileToolPatterns(p.tools),
-      re: new RegExp(p.pattern, p.flags),
+      re: p.pattern === undefined ? undefined : new RegExp(p.pattern, p.flags),
+      commands: p.commands === undefined ? undefined : new Set(p.commands),
+      args: p.args === undefined ? undefined : new RegExp(p.args, p.flags),
+      pathClasses: p.pathClasses === undefined ? undefined : new Set(p.pathClasses),
+      access: p.access === undefined ? undefined : new Set(p.access),
       action: p.action,
       reason: p.reason,
     })),

@@ -14,7 +14,10 @@ function decide(hits: readonly Hit[]): Decision {
   const chosen = hits.filter((h) => h.verdict === top);
   const first = chosen[0];
   if (!first) return { kind: "block", ruleIds: ["engine.no-decision"], reason: "The policy engine reached no decision, so the call is blocked." };
-  return { kind: top, ruleIds: [...new Set(chosen.map((h) => h.ruleId))], reason: first.reason };
+  const evidence = chosen.find((h) => h.evidence !== undefined)?.evidence;
+  const decision: Decision = { kind: top, ruleIds: [...new Set(chosen.map((h) => h.ruleId))], reason: first.reason };
+  if (evidence !== undefined) decision.evidence = evidence;
+  return decision;
 }
 
 export function evaluate(policy: CompiledPolicy, call: ToolCall, ctx: CallContext, facts: Facts): Decision {

@@ -31,8 +31,8 @@ export type Facts = { analysis: CallAnalysis; host: HostPaths };
 
 export type Verdict = "allow" | "escalate" | "block";
 
-/** Every decision names its rules and gives one sentence why. */
-export type Decision = { kind: Verdict; ruleIds: readonly string[]; reason: string };
+/** Every decision names its rules and gives one sentence why; `evidence` is the normalised command or path that triggered it. */
+export type Decision = { kind: Verdict; ruleIds: readonly string[]; reason: string; evidence?: string };
 
 /** One rule's opinion; the engine keeps the most severe. */
-export type Hit = { ruleId: string; verdict: Verdict; reason: string };
+export type Hit = { ruleId: string; verdict: Verdict; reason: string; evidence?: string };

@@ -51,7 +51,7 @@ export function toHookResult(decision: Decision, tool: string, params: unknown, 
       return {
         requireApproval: {
           title: `otheru-coordinator: approve ${tool}?`,
-          description: `${decision.reason} [${decision.ruleIds.join(", ")}]\nArguments: ${summariseParams(params)}`,
+          description: `${decision.reason} [${decision.ruleIds.join(", ")}]${decision.evidence ? `\nTriggered by: ${redactSecrets(decision.evidence).slice(0, 200)}` : ""}\nArguments: ${summariseParams(params)}`,
           severity: decision.ruleIds.some((id) => id.startsWith("critical.")) ? "critical" : "warning",
           timeoutMs: approvalTimeoutMs,
           allowedDecisions: ["allow-once", "deny"],
