@@ -432,7 +432,7 @@ function computeArgv(cmd: Command): Argv {
 function innerCommandNames(node: SyntaxNode): string[] {
   const names: string[] = [];
   const visit = (n: SyntaxNode): void => {
-    if (names.length > 50) return;
+    if (names.length > 50 || !mayNest(n)) return;
     if (n.type === "Command") {
       const { argv } = commandArgv(n);
       const real = unwrap(argv);
@@ -608,8 +608,13 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
   }
 }
 
+/** Only words with `$`, backticks or `<(`/`>(` can hold nested commands: skip the rest without building their parts. */
+function mayNest(node: SyntaxNode): boolean {
+  return node.type !== "Word" || /[`$<>]/.test(node.text);
+}
+
 function walk(ctx: Ctx, node: SyntaxNode, source: string): void {
-  if (--ctx.s.budget.nodes < 0) return;
+  if (--ctx.s.budget.nodes < 0 || !mayNest(node)) return;
   if (node.type === "Pipeline") analysePipeline(ctx, node.commands, source);
   if (node.type === "Function") {
     const fname = node.name.value;

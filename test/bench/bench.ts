@@ -1,5 +1,5 @@
 // npm run bench: decision latency through the hook's gate, beside the cost of JSON.stringify of the same params, one run.
-import { parse } from "unbash";
+import { forEachChild, parse, type SyntaxNode } from "unbash";
 import { parseConfig } from "../../src/config/load.ts";
 import { analyseShell } from "../../src/patterns/shell.ts";
 import { createGate } from "../../src/gate/gate.ts";
@@ -49,6 +49,17 @@ async function main(): Promise<void> {
   const commands = corpus.map((c) => (c.params as { command?: unknown }).command).filter((c): c is string => typeof c === "string");
   const analyseNs = new Float64Array(commands.length);
   const parseNs = new Float64Array(commands.length);
+  const walkNs = new Float64Array(commands.length);
+  // A parse that also builds every lazy node (word parts, substitutions), as any full traversal must.
+  const parseAndWalk = (src: string): number => {
+    let n = 0;
+    const visit = (node: SyntaxNode): void => {
+      n++;
+      forEachChild(node, visit);
+    };
+    visit(parse(src));
+    return n;
+  };
   const env = { home: "/home/dev", cwd: "/home/dev/projects/webapp" };
   for (let i = 0; i < commands.length; i++) {
     const command = commands[i] as string;
@@ -58,9 +69,13 @@ async function main(): Promise<void> {
     t = process.hrtime.bigint();
     sink += parse(command).commands.length;
     parseNs[i] = Number(process.hrtime.bigint() - t);
+    t = process.hrtime.bigint();
+    sink += parseAndWalk(command);
+    walkNs[i] = Number(process.hrtime.bigint() - t);
   }
   const analyser = summary(analyseNs);
   const bareParse = summary(parseNs);
+  const fullParse = summary(walkNs);
   const decision = summary(decideNs);
   const stringify = summary(stringifyNs);
   const result = {
@@ -76,9 +91,14 @@ async function main(): Promise<void> {
       commands: commands.length,
       analyser,
       unbashParse: bareParse,
+      unbashParseAndWalk: fullParse,
       ratio: {
         p50: Math.round((analyser.p50Us / Math.max(0.01, bareParse.p50Us)) * 10) / 10,
         p99: Math.round((analyser.p99Us / Math.max(0.01, bareParse.p99Us)) * 10) / 10,
+      },
+      ratioToParseAndWalk: {
+        p50: Math.round((analyser.p50Us / Math.max(0.01, fullParse.p50Us)) * 10) / 10,
+        p99: Math.round((analyser.p99Us / Math.max(0.01, fullParse.p99Us)) * 10) / 10,
       },
     },
     note: "decision = gate.decide() as the before_tool_call hook runs it (analysis, path resolution, policy); stringify = JSON.stringify of the same params; measured interleaved in one run; shell.analyser = analyseShell() alone vs shell.unbashParse = unbash parse() of the same command",
