@@ -12,6 +12,8 @@ const USAGE = `usage: otheru-coordinator <command> [options]
 commands:
   evaluate [--config FILE] [--state-dir DIR] < cases.jsonl > decisions.jsonl
                                    decide tool calls offline exactly as the before_tool_call hook does
+  status [--config FILE] [--state-dir DIR] [--json]
+                                   the policy hash and what the loaded policy contains
   config schema                    print the JSON Schema of the plugin config (plugin/openclaw.plugin.json)
   config manifest                  print plugin/openclaw.plugin.json as generated from the schema
   config validate FILE             check a config (whole openclaw.json or the plugin object); exit 2 lists every problem
@@ -36,6 +38,40 @@ async function main(argv: string[]): Promise<number> {
       for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
       const gate = createGate(loaded, layout);
       await runEvaluate(gate, process.stdin, process.stdout);
+      return EXIT_OK;
+    }
+    case "status": {
+      const { values } = parseArgs({ args: rest, options: { config: { type: "string" }, "state-dir": { type: "string" }, json: { type: "boolean" } }, strict: true });
+      const { loaded, layout, source } = loadForCli({ config: values.config, stateDir: values["state-dir"] }, process.env);
+      const c = loaded.config;
+      const status = {
+        policyHash: loaded.policyHash,
+        config: source,
+        rules: c.rules.map((r) => r.id),
+        suspiciousPatterns: c.suspiciousPatterns.map((p) => p.id),
+        criticalChannels: c.criticalChannels,
+        highStakesTools: c.highStakesTools.length,
+        defaultAction: c.defaultAction,
+        highStakesAction: c.highStakesAction,
+        stateDir: layout.stateDir,
+        protectedPaths: layout.protectedPaths,
+        warnings: loaded.warnings,
+      };
+      if (values.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      else {
+        process.stdout.write(
+          [
+            `policy hash      ${status.policyHash}`,
+            `config           ${status.config}`,
+            `rules            ${status.rules.join(", ") || "(none)"}`,
+            `patterns         ${status.suspiciousPatterns.join(", ") || "(built-in only)"}`,
+            `critical         ${status.criticalChannels.join(", ") || "(none)"}`,
+            `defaults         tools ${status.defaultAction}, high-stakes ${status.highStakesAction} (${status.highStakesTools} high-stakes tools)`,
+            `state dir        ${status.stateDir}`,
+            ...status.warnings.map((w) => `warning          ${w}`),
+          ].join("\n") + "\n",
+        );
+      }
       return EXIT_OK;
     }
     case "config": {

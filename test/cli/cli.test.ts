@@ -95,3 +95,16 @@ describe("otheru-coordinator config", () => {
     assert.equal(r.code, 0, r.stderr);
   });
 });
+
+describe("otheru-coordinator status", () => {
+  test("reports the same policy hash as config validate", () => {
+    const cfg = join(dir, "status.json");
+    writeFileSync(cfg, JSON.stringify({ rules: [{ id: "r1", deny: ["exec"] }] }));
+    const s = run(["status", "--config", cfg, "--json"]);
+    assert.equal(s.code, 0, s.stderr);
+    const status = JSON.parse(s.stdout) as { policyHash: string; rules: string[] };
+    assert.deepEqual(status.rules, ["r1"]);
+    const v = run(["config", "validate", cfg]);
+    assert.ok(v.stdout.includes(`policy hash ${status.policyHash}`));
+  });
+});
