@@ -1,6 +1,6 @@
 // Per-tool argument analysis: which paths a call touches, shell findings, and its string values.
 import { absolutePath, lexicalPath as lexical } from "./paths.ts";
-import { findSecretShape } from "./secrets.ts";
+import { findSecretShape, ownsSecret } from "./secrets.ts";
 import { analyseShell, type ShellAnalysis } from "./shell.ts";
 import { cleanUnicode } from "./unicode.ts";
 import type { Finding, PathAccess, PathEnv, PathRef } from "./types.ts";
@@ -10,6 +10,8 @@ export type CallAnalysis = {
   findings: Finding[];
   /** Present for shell tools. */
   shell?: ShellAnalysis;
+  /** The tool carries data off this machine (message, fetch, browser, send…). */
+  sends: boolean;
   /** The call's own working directory (workdir/cwd argument), lexically resolved. */
   workdir?: string;
   /** Every string value in the arguments, NFKC-normalised (bounded), for operator patterns. */
@@ -30,7 +32,7 @@ function ref(raw: string, access: PathAccess, via: string, env: PathEnv): PathRe
 
 export function collectStrings(value: unknown, out: string[] = [], depth = 0): string[] {
   if (out.length >= MAX_STRINGS || depth > 8) return out;
-  if (typeof value === "string") out.push(value.slice(0, MAX_STRING_CHARS).normalize("NFKC"));
+  if (typeof value === "string") out.push(cleanUnicode(value.slice(0, MAX_STRING_CHARS)).text);
   else if (Array.isArray(value)) for (const v of value) collectStrings(v, out, depth + 1);
   else if (value !== null && typeof value === "object") for (const v of Object.values(value)) collectStrings(v, out, depth + 1);
   return out;
@@ -61,14 +63,14 @@ export type AnalyseOptions = { isShellTool: (tool: string) => boolean; env: Path
 export function analyseCall(tool: string, params: Record<string, unknown>, options: AnalyseOptions): CallAnalysis {
   const cwdParam = str(params, "workdir", "cwd");
   const env: PathEnv = cwdParam ? { home: options.env.home, cwd: lexical(cwdParam, options.env) } : options.env;
-  const out: CallAnalysis = { paths: [], findings: [], strings: collectStrings(params) };
+  const out: CallAnalysis = { paths: [], findings: [], sends: SENDERS.test(tool.toLowerCase()), strings: collectStrings(params) };
   if (cwdParam) out.workdir = env.cwd;
   const name = tool.toLowerCase();
   const command = str(params, "command", "cmd", "script");
   if (options.isShellTool(name) && command !== undefined) {
     const clean = cleanUnicode(command);
-    if (clean.invisible.length > 0) {
-      out.findings.push({ ruleId: "unicode.invisible", action: "escalate", reason: `The command hides invisible or bidi-control characters (${clean.invisible.join(", ")}).`, evidence: clean.text.slice(0, 300) });
+    if (clean.suspicious.length > 0) {
+      out.findings.push({ ruleId: "unicode.invisible", action: "escalate", reason: `The command hides invisible or bidi-control characters (${clean.suspicious.join(", ")}).`, evidence: clean.text.slice(0, 300) });
     }
     out.shell = analyseShell(clean.text, env);
     out.paths.push(...out.shell.paths);
@@ -85,7 +87,12 @@ export function analyseCall(tool: string, params: Record<string, unknown>, optio
       }
     }
     if (SENDERS.test(name)) {
-      const leaked = out.strings.find((t) => findSecretShape(t) !== undefined);
+      // A token sent to its own service (a Telegram token to api.telegram.org) is how the token is used, not a leak.
+      const hosts = out.strings.map((t) => /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?([^:/?#]+)/i.exec(t)?.[1]).filter((h): h is string => h !== undefined);
+      const leaked = out.strings.find((t) => {
+        const kind = findSecretShape(t);
+        return kind !== undefined && !(hosts.length > 0 && hosts.every((h) => ownsSecret(h, kind)));
+      });
       if (leaked !== undefined) {
         out.findings.push({ ruleId: "exfil.secret-out", action: "block", reason: `The call would send a credential (${findSecretShape(leaked)}) out of this machine.`, evidence: `${name} ${leaked.slice(0, 120)}` });
       }

@@ -37,6 +37,21 @@ export function credentialKind(path: string, home: string): string | undefined {
   return undefined;
 }
 
+/** Directories that hold credential stores: copying or archiving them whole takes the secrets along. */
+const CREDENTIAL_DIRS = /^(\.ssh|\.aws|\.gnupg|\.config\/gcloud|\.kube|\.docker|\.azure|\.password-store|\.mozilla(\/firefox)?|\.config\/(google-chrome|chromium|gh)|\.openclaw[^/]*(\/credentials)?|Library\/Keychains)\/?$/;
+
+export function credentialDirKind(path: string, home: string): string | undefined {
+  const prefix = home.endsWith("/") ? home : `${home}/`;
+  if (!path.startsWith(prefix)) return undefined;
+  return CREDENTIAL_DIRS.test(path.slice(prefix.length)) ? "credential directory" : undefined;
+}
+
+/** Shell history files: erasing or redirecting them hides what was done. */
+export function isHistoryFile(path: string, home: string): boolean {
+  const prefix = home.endsWith("/") ? home : `${home}/`;
+  return path.startsWith(prefix) && /^(\.bash_history|\.zsh_history|\.history|\.sh_history|\.local\/share\/fish\/fish_history|\.python_history|\.node_repl_history|\.psql_history|\.mysql_history)$/.test(path.slice(prefix.length));
+}
+
 /** Startup and login hooks: a write here runs code later, for every session or boot. */
 export function persistenceKind(path: string, home: string): string | undefined {
   if (/^\/etc\/(cron[^/]*|crontab|systemd\/system|init\.d|rc\.local|profile\.d|ld\.so\.preload)(\/|$)/.test(path) || /^\/var\/spool\/cron(\/|$)/.test(path)) return "system startup";

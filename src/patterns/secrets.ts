@@ -3,7 +3,7 @@
 export type SecretShape = { name: string; re: RegExp };
 
 export const SECRET_SHAPES: readonly SecretShape[] = [
-  { name: "Telegram bot token", re: /\b[0-9]{6,12}:AA[A-Za-z0-9_-]{30,}/ },
+  { name: "Telegram bot token", re: /(?<![0-9])[0-9]{6,12}:AA[A-Za-z0-9_-]{30,}/ },
   { name: "Discord bot token", re: /\b[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,}/ },
   { name: "Anthropic API key", re: /\bsk-ant-[A-Za-z0-9_-]{20,}/ },
   { name: "OpenAI API key", re: /\bsk-(?:proj-|svcacct-)[A-Za-z0-9_-]{20,}|\bsk-[A-Za-z0-9]{32,}/ },
@@ -25,4 +25,21 @@ export function redactSecrets(text: string): string {
   let out = text;
   for (const shape of SECRET_SHAPES) out = out.replace(new RegExp(shape.re.source, "g"), `[redacted ${shape.name}]`);
   return out;
+}
+
+/** The services that legitimately receive each kind of credential (a token sent to its own API is not a leak). */
+const OWNERS: Readonly<Record<string, readonly string[]>> = {
+  "Telegram bot token": ["api.telegram.org"],
+  "Discord bot token": ["discord.com", "discordapp.com"],
+  "Anthropic API key": ["api.anthropic.com"],
+  "OpenAI API key": ["api.openai.com"],
+  "GitHub token": ["github.com", "api.github.com", "githubusercontent.com"],
+  "Slack token": ["slack.com"],
+  "AWS access key id": ["amazonaws.com"],
+};
+
+/** True when `host` is (a subdomain of) a service that owns credentials of this kind. */
+export function ownsSecret(host: string, kind: string): boolean {
+  const h = host.toLowerCase();
+  return (OWNERS[kind] ?? []).some((o) => h === o || h.endsWith(`.${o}`));
 }

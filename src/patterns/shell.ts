@@ -1,7 +1,7 @@
 // Shell analysis: parse with unbash, expand and unwrap like the shell would, and report commands, paths and findings.
 import { type Command, forEachChild, parse, type ParsedScript, type SyntaxNode, type Word } from "unbash";
 import { credentialKind } from "./credentials.ts";
-import { findSecretShape } from "./secrets.ts";
+import { findSecretShape, ownsSecret } from "./secrets.ts";
 import { binariesMatching, expandBraces } from "./expand.ts";
 import { analyseInlineCode, inlineCode } from "./interpreters.ts";
 import { absolutePath, lexicalPath } from "./paths.ts";
@@ -15,8 +15,36 @@ const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "ash", "fish", "mksh
 const INTERPRETERS = new Set(["python", "python2", "python3", "perl", "ruby", "node", "nodejs", "php", "lua", "deno", "bun", "osascript", "awk", "gawk"]);
 const FETCHERS = new Set(["curl", "wget", "fetch", "aria2c", "nc", "ncat", "netcat", "socat", "telnet", "http", "https", "xh", "lwp-download", "ftp", "tftp"]);
 const DECODERS = new Set(["base64", "base32", "xxd", "rev", "openssl", "gzip", "gunzip", "zcat", "uudecode", "printf", "tr", "od", "basenc", "gpg"]);
-const WRAPPERS = new Set(["sudo", "doas", "env", "nice", "ionice", "nohup", "timeout", "command", "exec", "time", "xargs", "stdbuf", "busybox", "setsid", "chroot", "unbuffer", "caffeinate", "watch", "strace", "su", "runuser", "flock", "taskset", "chrt", "script", "eatmydata", "fakeroot"]);
+const WRAPPERS = new Set(["sudo", "doas", "pkexec", "npx", "pnpx", "bunx", "env", "nice", "ionice", "nohup", "timeout", "command", "exec", "time", "xargs", "stdbuf", "busybox", "setsid", "chroot", "unbuffer", "caffeinate", "watch", "strace", "su", "runuser", "flock", "taskset", "chrt", "script", "eatmydata", "fakeroot"]);
 const DEVICE_TOOLS = new Set(["mkfs", "wipefs", "fdisk", "sfdisk", "parted", "mkswap", "blkdiscard", "cfdisk", "sgdisk"]);
+const SETUID_MODE = /^0?[2467][0-7]{3}$|^[ugoa]*[+=][rwxXt]*s/;
+/** unset HISTFILE, HISTFILE=/dev/null, HISTSIZE=0, HISTCONTROL=ignorespace…: history stops recording. Raising a limit is fine. */
+function disablesHistory(command: string, arg: string): boolean {
+  const m = /^(HISTFILE|HISTSIZE|HISTFILESIZE|HISTCONTROL|HISTIGNORE)(?:=(.*))?$/.exec(arg);
+  if (!m) return false;
+  const name = m[1];
+  const value = m[2];
+  if (command === "unset") return name === "HISTFILE";
+  if (value === undefined) return false;
+  if (name === "HISTFILE") return value === "" || value === "/dev/null";
+  if (name === "HISTSIZE" || name === "HISTFILESIZE") return value === "0";
+  if (name === "HISTCONTROL") return /ignore(space|both)/.test(value);
+  return value.includes("*");
+}
+
+/** An argument whose value is only known at run time ($VAR, $(…), `…`), apart from $HOME. */
+function isComputed(arg: string): boolean {
+  return /\$(?!\{?HOME\}?(\/|$))|`/.test(arg);
+}
+
+/** File names (or name globs) of private keys and credential stores. */
+function isKeyFileName(name: string): boolean {
+  return /^\*?(id_(rsa|dsa|ecdsa|ed25519)\*?|\*\.(pem|key|kdbx|ppk|p12|pfx|keystore)|wallet\.dat|credentials|\.netrc|\.env|\.git-credentials|\.pgpass|\*?\.env\*?)$/.test(name.replace(/^["']|["']$/g, ""));
+}
+
+const KEY_CONTENT = /PRIVATE KEY|BEGIN (RSA|OPENSSH|EC|DSA|PGP)|aws_secret_access_key|AKIA[0-9A-Z]{4}|ghp_|xox[bp]-/i;
+
+const RAW_NET = new Set(["nc", "ncat", "netcat", "telnet", "socat", "openssl", "cryptcat", "pwncat"]);
 const SECRET_WORDS = /token|secret|pass|key|cred|auth|api|aws|sk-|ghp_/i;
 
 export type ShellAnalysis = {
@@ -33,6 +61,8 @@ type Shared = {
   env: PathEnv;
   out: ShellAnalysis;
   functions: Map<string, string>;
+  /** Functions whose bodies are being analysed right now (recursion guard). */
+  calling: Set<string>;
   /** Files a fetcher wrote (-o, -O, redirect), by lexical path. */
   downloads: Set<string>;
   /** Script-wide facts for rules that combine several commands. */
@@ -41,6 +71,14 @@ type Shared = {
   fifo: boolean;
   /** Commands reading a pipe (not the first stage): a bare `bash` there is not interactive. */
   piped: Set<Command>;
+  /** Commands whose output feeds a pipe (not the last stage). */
+  feeds: Set<Command>;
+  /** Files written by a decoder (base64 -d > f). */
+  decoded: Set<string>;
+  /** The environment was printed where the model sees it (not piped on). */
+  envPrinted: boolean;
+  /** Variables assigned literal values earlier in the script. */
+  vars: Map<string, string>;
   budget: { nodes: number };
 };
 type Ctx = { s: Shared; depth: number };
@@ -48,6 +86,17 @@ type Ctx = { s: Shared; depth: number };
 export function baseName(name: string): string {
   const b = name.slice(name.lastIndexOf("/") + 1);
   return b.startsWith("mkfs.") ? "mkfs" : b;
+}
+
+/** A word the shell would glob: `*`, `?` or a `[…]` class (the test builtins `[` and `[[` are not). */
+function isGlobWord(word: string): boolean {
+  return /[*?]/.test(word) || /\[[^\]]*\]/.test(word);
+}
+
+/** The names a command word can run as: a globbed path (/???/r?) resolves to the known binaries it matches. */
+function namesOf(word: string): string[] {
+  if (!isGlobWord(word)) return [baseName(word)];
+  return binariesMatching(word);
 }
 
 function isInterpreter(name: string): boolean {
@@ -59,8 +108,16 @@ function hasPart(word: Word, type: string): boolean {
 }
 
 /** Word -> the argument strings the shell would pass: quotes removed, braces expanded, $IFS split. */
+/** Variables with literal values assigned earlier in the script being analysed (analysis is synchronous). */
+let knownVars: ReadonlyMap<string, string> = new Map();
+
+function substituteVars(word: Word, value: string): string {
+  if (knownVars.size === 0 || !value.includes("$") || !hasDynamicPart(word)) return value;
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, a: string | undefined, b: string | undefined) => knownVars.get((a ?? b) as string) ?? whole);
+}
+
 function wordValues(word: Word): string[] {
-  const raw = word.value;
+  const raw = substituteVars(word, word.value);
   // Cheap text checks first: touching `parts` makes unbash build them.
   const values = raw.includes("{") && raw.includes("}") && hasPart(word, "BraceExpansion") ? expandBraces(raw) : [raw];
   if (!raw.includes("IFS")) return values;
@@ -85,6 +142,7 @@ function hasDynamicPart(word: Word): boolean {
 /** Skip wrapper commands (sudo -u x, env A=b, timeout 5, nice -n 10 …) to the command that really runs. */
 export function unwrap(argv: readonly string[]): string[] {
   let rest = [...argv];
+  let rootShellFlag = false;
   for (let guard = 0; guard < 8 && rest.length > 0; guard++) {
     const name = baseName(rest[0] ?? "");
     if (!WRAPPERS.has(name)) break;
@@ -104,7 +162,7 @@ export function unwrap(argv: readonly string[]): string[] {
         rest = rest.slice(1);
         break;
       } else if (a.startsWith("-")) {
-        if ((name === "sudo" || name === "doas") && /^-[a-zA-Z]*[is]$/.test(a) && rest.length === 1) return ["sh", "-i"];
+        if ((name === "sudo" || name === "doas") && (/^-[a-zA-Z]*[is][a-zA-Z]*$/.test(a) || a === "--login" || a === "--shell") && !/^-[a-zA-Z]*[lVhKkv]$/.test(a)) rootShellFlag = true;
         const takesValue =
           (name === "sudo" && /^-[ugCDhpTrU]$/.test(a)) || (name === "doas" && a === "-u") || (name === "nice" && a === "-n") ||
           (name === "ionice" && /^-[cnp]$/.test(a)) || (name === "timeout" && /^-[sk]$/.test(a)) || (name === "xargs" && /^-[InLPEsda]$/.test(a)) ||
@@ -118,7 +176,7 @@ export function unwrap(argv: readonly string[]): string[] {
         break;
       } else break;
     }
-    if (rest.length === 0 && (name === "sudo" || name === "doas")) return [];
+    if (rest.length === 0 && (name === "sudo" || name === "doas" || name === "pkexec")) return rootShellFlag || name === "pkexec" ? ["sh", "-i"] : [];
     if (rest.length === 0 && name === "env") return ["env"];
   }
   return rest;
@@ -165,6 +223,7 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
     case "unlink":
     case "shred":
     case "srm": {
+      if (operands.some(isComputed)) finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names computed at run time.`, text);
       const recursive = args.some((a) => /^-[a-zA-Z]*[rR]/.test(a) || a === "--recursive") || name === "shred";
       for (const a of operands) addPath(ctx, a, "delete", recursive && name !== "shred" ? true : name === "shred", via);
       return;
@@ -178,8 +237,16 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
       const deletes = args.includes("-delete") || args.some((a, i) => (a === "-exec" || a === "-execdir" || a === "-ok") && ["rm", "shred", "unlink", "srm"].includes(baseName(args[i + 1] ?? "")));
       const selective = args.some((a) => /^-(i?name|i?path|i?regex|i?wholename|newer\w*|[amc](time|min)|size|empty|user|group|perm)$/.test(a));
       for (const r of roots.length > 0 ? roots : ["."]) addPath(ctx, r, deletes ? "delete" : "read", deletes, via, selective);
-      const names = args.filter((_, i) => /^-i?(name|path|wholename)$/.test(args[i - 1] ?? ""));
-      if (names.some((n) => /id_(rsa|dsa|ecdsa|ed25519)|\.pem|\.key\b|\.kdbx|wallet\.dat|credentials|\.netrc|\.env\b|\.git-credentials/.test(n))) {
+      // find … -exec CMD {} ; runs CMD on every match: judge CMD with the search root in place of {}.
+      for (let i = 0; i < args.length; i++) {
+        if (!/^-(exec|execdir|ok|okdir)$/.test(args[i] as string)) continue;
+        const end = args.findIndex((a, k) => k > i && (a === ";" || a === "\\;" || a === "+"));
+        const inner = args.slice(i + 1, end < 0 ? undefined : end).map((a) => (a === "{}" ? (roots[0] ?? ".") : a));
+        if (inner.length > 0 && !["rm", "shred", "unlink", "srm"].includes(baseName(inner[0] as string))) classifyCommand(ctx, unwrap(inner), text);
+      }
+      const names = args.filter((_, i) => /^-i?name$/.test(args[i - 1] ?? ""));
+      const pathGlobs = args.filter((_, i) => /^-i?(path|wholename)$/.test(args[i - 1] ?? ""));
+      if (names.some(isKeyFileName) || pathGlobs.some((g) => /id_(rsa|dsa|ecdsa|ed25519)|\.(pem|kdbx|ppk)\b|credentials|\.netrc|\.git-credentials|\.ssh\//.test(g))) {
         finding(ctx, "cred.search", "escalate", "The command searches the disk for private keys or credential files.", text);
       }
       return;
@@ -200,13 +267,20 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
       return;
     case "cp":
     case "install":
-    case "ln":
-      operands.forEach((a, i) => addPath(ctx, a, i === operands.length - 1 && operands.length > 1 ? "write" : "read", false, via));
+    case "ln": {
+      const recursive = args.some((a) => /^-[a-zA-Z]*[rRa]/.test(a) || a === "--recursive" || a === "--archive");
+      const files = args.filter((a, i) => !a.startsWith("-") && !(name === "install" && /^(-m|--mode|-o|-g|--owner|--group)$/.test(args[i - 1] ?? "")));
+      files.forEach((a, i) => addPath(ctx, a, i === files.length - 1 && files.length > 1 ? "write" : "read", recursive, via));
+      const mode = args.find((_, i) => /^(-m|--mode)$/.test(args[i - 1] ?? "")) ?? args.find((a) => a.startsWith("--mode="))?.slice(7);
+      if (name === "install" && mode && SETUID_MODE.test(mode)) finding(ctx, "priv.setuid", "block", "The command installs a file with the setuid/setgid bit.", text);
       return;
+    }
     case "scp":
     case "rsync":
     case "sftp": {
       const remote = operands.find((a) => /^[^/\s]*@?[^/\s]+:/.test(a) && !/^[a-z]+:\/\//i.test(a));
+      const dest = operands.at(-1);
+      if (name === "rsync" && dest && !remote && args.some((a) => /^--delete/.test(a))) addPath(ctx, dest, "delete", true, via);
       operands.forEach((a, i) => {
         if (/^[^/\s]*@?[^/\s]+:/.test(a)) return;
         addPath(ctx, a, i === operands.length - 1 && operands.length > 1 && !remote ? "write" : "read", false, via);
@@ -232,7 +306,7 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
       const recursive = args.some((a) => /^-[a-zA-Z]*R/.test(a) || a === "--recursive");
       const mode = operands[0] ?? "";
       for (const a of operands.slice(1)) addPath(ctx, a, "write", recursive, via);
-      if (name === "chmod" && (/^[0-7]*[4-7][0-7]{3}$/.test(mode) && mode.length === 4 && /^[2467]/.test(mode) || /^[ugoa]*[+=][rwxXt]*s/.test(mode))) {
+      if (name === "chmod" && SETUID_MODE.test(mode)) {
         finding(ctx, "priv.setuid", "block", "The command sets the setuid/setgid bit, letting anyone run the file with its owner's rights.", text);
       }
       return;
@@ -246,21 +320,50 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
     case "groupadd":
     case "gpasswd":
     case "visudo":
-      if (name === "visudo" || args.some((a, i) => a === "-o" || (a === "-u" && args[i + 1] === "0") || /^(sudo|wheel|root|admin|docker|disk)$/.test(a) || /(^|,)(sudo|wheel|root|admin|docker|disk)(,|$)/.test(args[i + 1] ?? "") && /^-[a-zA-Z]*G$/.test(a))) {
+      if (name === "visudo" || args.some((a, i) => /^-[a-zA-Z]*o[a-zA-Z]*$/.test(a) && name !== "gpasswd" || (/^-[a-zA-Z]*u$/.test(a) && args[i + 1] === "0") || a === "--uid=0" || (a === "--uid" && args[i + 1] === "0") || a === "--non-unique" || /^(sudo|wheel|root|admin|docker|disk)$/.test(a) || /(^|,)(sudo|wheel|root|admin|docker|disk)(,|$)/.test(args[i + 1] ?? "") && /^-[a-zA-Z]*G$/.test(a))) {
         finding(ctx, "priv.user", "block", "The command creates or changes an account with root or administrator rights.", text);
       } else finding(ctx, "priv.user-change", "escalate", "The command creates or changes a system account.", text);
       return;
+    case "userdel":
+    case "deluser":
+    case "groupdel":
+    case "chsh":
+      finding(ctx, "priv.user-change", "escalate", "The command removes or changes a system account.", text);
+      return;
     case "passwd":
     case "chpasswd":
+      if (args.some((a) => a === "-S" || a === "--status")) return;
       finding(ctx, "priv.user-change", "escalate", "The command changes account passwords.", text);
       return;
     case "docker":
     case "podman":
-    case "nerdctl":
-      if (/^(run|create|exec)$/.test(args[0] ?? "") && args.some((a, i) => a === "--privileged" || /^--(pid|net|network|ipc|userns)=host$/.test(a) || ((a === "-v" || a === "--volume") && /^\/(:|$)|^\/(etc|root|var\/run\/docker\.sock)(:|$)/.test(args[i + 1] ?? "")) || /^--volume=\/(:|etc|root)/.test(a))) {
-        finding(ctx, "priv.container-escape", "block", "The container is given the host's root filesystem, devices or namespaces.", text);
+    case "nerdctl": {
+      // Global options (-H host, --context x, --log-level y) come before the subcommand.
+      let k = 0;
+      while (k < args.length && (args[k] as string).startsWith("-")) k += /^(-H|--host|--context|-c|--config|--log-level|-l)$/.test(args[k] as string) ? 2 : 1;
+      const sub = args.slice(k);
+      const hostMount = (v: string | undefined) => v !== undefined && (/^\/(:|$)|^\/(etc|root|var\/run\/docker\.sock|proc|sys|dev|boot)(:|$|\/)/.test(v) || /(^|,)(source|src)=\/(,|$|etc|root|var\/run\/docker\.sock)/.test(v));
+      if (/^(run|create|exec)$/.test(sub[0] ?? "") && sub.some((a, i) =>
+        a === "--privileged" || /^--(pid|net|network|ipc|userns|uts)=host$/.test(a) || ((a === "--pid" || a === "--net" || a === "--network" || a === "--ipc") && sub[i + 1] === "host") ||
+        ((a === "-v" || a === "--volume" || a === "--mount") && hostMount(sub[i + 1])) || (/^--(volume|mount)=/.test(a) && hostMount(a.slice(a.indexOf("=") + 1))) ||
+        (/^--cap-add/.test(a) && /SYS_ADMIN|ALL|SYS_PTRACE|SYS_MODULE|DAC_READ_SEARCH/.test(`${a} ${sub[i + 1] ?? ""}`)) ||
+        (/^--security-opt/.test(a) && /unconfined|no-new-privileges=false/.test(`${a} ${sub[i + 1] ?? ""}`)) || (a === "--device" && /^\/dev\/(sd|nvme|mem|kmem)/.test(sub[i + 1] ?? "")))) {
+        finding(ctx, "priv.container-escape", "block", "The container is given the host's root filesystem, devices, capabilities or namespaces.", text);
       }
       break;
+    }
+    case "nsenter":
+      if (args.some((a, i) => (/^-[a-zA-Z]*t$/.test(a) && args[i + 1] === "1") || a === "--target=1" || (a === "--target" && args[i + 1] === "1"))) {
+        finding(ctx, "priv.container-escape", "block", "The command enters the namespaces of the host's init process.", text);
+      }
+      return;
+    case "at":
+    case "batch":
+      if (!args.some((a) => a === "-l" || a === "-r" || a === "-d" || a === "-c")) finding(ctx, "persist.cron", "escalate", "The command schedules a job to run later.", text);
+      return;
+    case "systemd-run":
+      if (args.some((a) => a.startsWith("--on-") || a === "--timer-property")) finding(ctx, "persist.cron", "escalate", "The command schedules a job to run later.", text);
+      return;
     case "crontab":
       if (!args.every((a) => a === "-l" || a === "-u" || /^[a-z_][a-z0-9_-]*$/.test(a)) || operands.length > 0 && !args.includes("-l")) {
         finding(ctx, "persist.cron", "escalate", "The command installs a crontab, which runs commands on a schedule.", text);
@@ -283,7 +386,8 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
     case "export":
     case "declare":
     case "typeset":
-      if (args.some((a) => /^HIST(FILE|SIZE|FILESIZE|CONTROL|IGNORE)\b/.test(a))) finding(ctx, "safeguard.history", "block", "The command disables the shell history that records what was done.", text);
+      if (args.some((a) => disablesHistory(name, a))) finding(ctx, "safeguard.history", "block", "The command disables the shell history that records what was done.", text);
+      if ((name === "export" || name === "declare" || name === "typeset") && args.every((a) => /^-[a-zA-Z]*[px]?$/.test(a))) ctx.s.envDump = true;
       return;
     case "set":
       if (args.join(" ").includes("+o history")) finding(ctx, "safeguard.history", "block", "The command disables the shell history that records what was done.", text);
@@ -292,9 +396,13 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
     case "env":
     case "printenv":
       if (operands.length === 0) ctx.s.envDump = true;
+      else if (name === "printenv" && operands.some((o) => SECRET_WORDS.test(o))) finding(ctx, "cred.env-dump", "escalate", "The command prints an environment variable that holds a secret.", text);
       return;
     case "security":
       if (/^(find-generic-password|find-internet-password|dump-keychain|export)$/.test(args[0] ?? "")) finding(ctx, "cred.keychain", "block", "The command reads passwords from the system keychain.", text);
+      return;
+    case "kwallet-query":
+      if (args.some((a) => a === "-r" || a === "--read-password")) finding(ctx, "cred.keychain", "block", "The command reads passwords from the KDE wallet.", text);
       return;
     case "secret-tool":
     case "keyctl":
@@ -319,7 +427,7 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
     case "ssh":
     case "autossh": {
       const dest = operands.find((a) => a.includes("@") || /^[a-z0-9.-]+\.[a-z]{2,}$|^\d+\.\d+\.\d+\.\d+$/i.test(a));
-      if (args.some((a, i) => /^-[a-zA-Z]*[RD]$/.test(a) && args[i + 1] !== undefined) || args.some((a) => /^-[RD]\d/.test(a))) {
+      if (args.some((a, i) => /^-[a-zA-Z]*[RD]$/.test(a) && args[i + 1] !== undefined) || args.some((a) => /^-[RD]\d/.test(a)) || args.some((a, i) => /^-o/.test(a) && /(Remote|Dynamic)Forward|PermitRemoteOpen|Tunnel\s*=?\s*(yes|point|ethernet)/i.test(`${a} ${args[i + 1] ?? ""}`))) {
         finding(ctx, "net.tunnel", "escalate", "The command opens a tunnel that exposes this machine through another host.", text);
       }
       if (dest && !isLocalHost(dest.slice(dest.indexOf("@") + 1))) ctx.s.sends.push(text);
@@ -330,7 +438,12 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
     case "bore":
     case "frpc":
     case "chisel":
-      finding(ctx, "net.tunnel", "escalate", "The command publishes a local service through an outside tunnel.", text);
+    case "localtunnel":
+    case "lt":
+      if ((name === "ngrok" && /^(http|tcp|tls|start|tunnel)$/.test(operands[0] ?? "")) || (name === "cloudflared" && operands[0] === "tunnel") || (name === "bore" && operands[0] === "local") ||
+        (name === "chisel" && /^(client|server)$/.test(operands[0] ?? "")) || name === "frpc" || ((name === "localtunnel" || name === "lt") && args.some((a) => a === "--port" || a === "-p"))) {
+        finding(ctx, "net.tunnel", "escalate", "The command publishes a local service through an outside tunnel.", text);
+      }
       return;
     case "mkfifo":
     case "mknod":
@@ -350,25 +463,43 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
         else if (/^[a-z]+=@/.test(a) && /^(-F|--form)$/.test(prev)) addPath(ctx, a.slice(a.indexOf("@") + 1), "read", false, via);
         else if (/^(-T|--upload-file|--post-file|--body-file)$/.test(prev)) addPath(ctx, a, "read", false, via);
         else if (/^--post-file=/.test(a)) addPath(ctx, a.slice(a.indexOf("=") + 1), "read", false, via);
-        else if (/^(-o|--output|-O|--output-document)$/.test(prev) && prev !== "-O" || (prev === "-O" && name === "wget")) {
+        else if ((/^(-o|--output|--output-document)$/.test(prev) || (name === "curl" && /^-[a-zA-Z]*o$/.test(prev)) || (name === "wget" && /^-[a-zA-Z]*O$/.test(prev))) && !a.startsWith("-")) {
           addPath(ctx, a, "write", false, via);
           ctx.s.downloads.add(lexicalPath(a, env));
         }
       });
-      if (name === "curl" && args.some((a) => a === "-O" || a === "--remote-name")) {
+      if (name === "curl" && args.some((a) => /^-[a-zA-Z]*O[a-zA-Z]*$/.test(a) || a === "--remote-name")) {
         for (const a of args) {
           const h = urlHost(a);
           if (h) ctx.s.downloads.add(lexicalPath(a.slice(a.lastIndexOf("/") + 1).split("?")[0] ?? "", env));
         }
       }
-      if (name === "wget" && !args.some((a) => a === "-O" || a.startsWith("--output-document"))) {
+      if (name === "wget" && !args.some((a) => /^-[a-zA-Z]*O$/.test(a) || a.startsWith("--output-document"))) {
         for (const a of args) if (urlHost(a)) ctx.s.downloads.add(lexicalPath(a.slice(a.lastIndexOf("/") + 1).split("?")[0] ?? "", env));
       }
       if (remote && (upload || args.some((a) => a.startsWith("@")))) ctx.s.sends.push(text);
-      const leaked = args.find((a, i) => urlHost(a) !== undefined && !isLocalHost(urlHost(a) ?? "") && !/^(-H|--header)$/.test(args[i - 1] ?? "") && findSecretShape(a));
-      if (leaked) finding(ctx, "exfil.secret-out", "block", `A credential (${findSecretShape(leaked)}) is sent inside a URL.`, text);
+      const remoteHosts = hosts.filter((h) => !isLocalHost(h));
+      const leaked = remoteHosts.length > 0 ? args.find((a) => findSecretShape(a) !== undefined && !remoteHosts.every((h) => ownsSecret(h, findSecretShape(a) as string))) : undefined;
+      if (leaked) finding(ctx, "exfil.secret-out", "block", `A credential (${findSecretShape(leaked)}) is sent to a host that does not own it.`, text);
       return;
     }
+    case "grep":
+    case "egrep":
+    case "rg":
+    case "ag":
+    case "ack":
+      // Searching the whole disk or home for key material; a search inside the project is ordinary work.
+      const roots = operands.slice(args.some((a) => a === "-e" || a.startsWith("--regexp")) ? 0 : 1);
+      const wide = roots.some((r) => r.startsWith("/") || r.startsWith("~") || /^\$\{?HOME/.test(r) || r.startsWith(".."));
+      if (args.some((a) => KEY_CONTENT.test(a)) && wide) {
+        finding(ctx, "cred.search", "escalate", "The command searches files for private keys or credentials.", text);
+      }
+      break;
+    case "locate":
+    case "plocate":
+    case "mlocate":
+      if (operands.some((o) => isKeyFileName(o) || /id_(rsa|dsa|ecdsa|ed25519)|\.pem$|\.kdbx$|credentials/.test(o))) finding(ctx, "cred.search", "escalate", "The command searches the disk for private keys or credential files.", text);
+      return;
     case "dig":
     case "nslookup":
     case "host":
@@ -391,8 +522,10 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
       break;
   }
   if (DEVICE_TOOLS.has(name)) {
-    for (const a of operands) addPath(ctx, a, "write", true, via);
-    finding(ctx, "fs.device-format", "block", `${name} formats or repartitions a disk.`, text);
+    const targets = operands.filter((a) => !/^[0-9]+[KMGTkmgt]?$/.test(a));
+    for (const a of targets) addPath(ctx, a, "write", !a.startsWith("/dev/") ? false : true, via);
+    const listing = args.some((a) => a === "-l" || a === "--list" || a === "--help" || a === "-V" || (a === "-s" && (name === "fdisk" || name === "sfdisk")));
+    if (!listing && (targets.length === 0 || targets.some((a) => a.startsWith("/dev/") || isComputed(a)))) finding(ctx, "fs.device-format", "block", `${name} formats or repartitions a disk.`, text);
     return;
   }
   for (const a of args) {
@@ -425,7 +558,10 @@ function computeArgv(cmd: Command): Argv {
     dynamic = hasDynamicPart(cmd.name);
     globName = /[*?[]/.test(nameWord) && (hasPart(cmd.name, "Glob") || hasPart(cmd.name, "ExtendedGlob"));
   }
-  for (const a of cmd.args) if (a.type === "Word") argv.push(...wordValues(a));
+  for (const a of cmd.args) {
+    if (a.type === "Word") argv.push(...wordValues(a));
+    else if (a.type === "Assignment") argv.push(a.value.type === "Word" ? `${a.name}=${a.value.value}` : `${a.name}=()`);
+  }
   return { argv, dynamic, globName, nameWord };
 }
 
@@ -436,7 +572,7 @@ function innerCommandNames(node: SyntaxNode): string[] {
     if (n.type === "Command") {
       const { argv } = commandArgv(n);
       const real = unwrap(argv);
-      if (real[0]) names.push(baseName(real[0]));
+      if (real[0]) names.push(...namesOf(real[0]));
     }
     forEachChild(n, visit);
   };
@@ -457,9 +593,14 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string): void {
   const { argv, dynamic, globName, nameWord } = commandArgv(cmd);
   const text = source.slice(cmd.pos, cmd.end);
   for (const assignment of cmd.prefix) {
-    if (assignment.type === "Assignment" && /^HIST(FILE|SIZE|FILESIZE)$/.test(assignment.name)) {
+    if (assignment.type !== "Assignment") continue;
+    const value = assignment.value.type === "Word" ? assignment.value.value : "";
+    if (disablesHistory("assign", `${assignment.name}=${value}`)) {
       finding(ctx, "safeguard.history", "block", "The command disables the shell history that records what was done.", text);
     }
+    // A plain NAME=value statement: remember the value so a later "$NAME" is seen as what it holds.
+    if (!cmd.name && assignment.value.type === "Word" && !hasDynamicPart(assignment.value)) ctx.s.vars.set(assignment.name, value);
+    else if (!cmd.name) ctx.s.vars.delete(assignment.name);
   }
   for (const r of cmd.redirects) {
     if (r.type === "Redirect" && r.target) {
@@ -470,7 +611,13 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string): void {
       } else if (r.operator === ">" || r.operator === ">>" || r.operator === ">|" || r.operator === "&>" || r.operator === "&>>" || r.operator === "<>") {
         addPath(ctx, target, "write", false, "exec:redirect");
         if (argv[0] && FETCHERS.has(baseName(argv[0]))) ctx.s.downloads.add(lexicalPath(target, ctx.s.env));
-      } else if (r.operator === "<") addPath(ctx, target, "read", false, "exec:redirect");
+        if (argv[0] && DECODERS.has(baseName(unwrap(argv)[0] ?? "")) && baseName(unwrap(argv)[0] ?? "") !== "tr") ctx.s.decoded.add(lexicalPath(target, ctx.s.env));
+      } else if (r.operator === "<") {
+        const sub = (r.target.parts ?? []).find((p) => p.type === "ProcessSubstitution");
+        const interpreter = argv[0] ? baseName(unwrap(argv)[0] ?? "") : "";
+        if (sub && isInterpreter(interpreter)) fedCode(ctx, sub, interpreter, text);
+        else addPath(ctx, target, "read", false, "exec:redirect");
+      }
     }
   }
   if (argv.length === 0) return;
@@ -481,38 +628,48 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string): void {
   if (hasNonAscii(nameWord) || argv.slice(0, 3).some((a) => a.startsWith("-") && hasNonAscii(a))) {
     finding(ctx, "unicode.lookalike", "escalate", "A command word contains non-ASCII look-alike characters.", text);
   }
-  let names = [argv[0] as string];
-  if (globName) {
-    names = binariesMatching(argv[0] as string);
+  void globName;
+  analyseArgv(ctx, argv, cmd, text);
+}
+
+function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void {
+  const unwrapped = unwrap(argv);
+  const first = unwrapped[0];
+  if (first !== undefined && isGlobWord(first)) {
+    const names = binariesMatching(first);
     if (names.length === 0) {
       finding(ctx, "shell.dynamic-command", "escalate", "The command name is a glob, so what runs depends on the filesystem.", text);
       return;
     }
-  }
-  for (const first of names.slice(0, 4)) analyseArgv(ctx, [first, ...argv.slice(1)], cmd, text);
-}
-
-function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void {
-  const real = unwrap(argv);
-  if (real.length === 0) {
-    if (argv.length > 0 && /^(sudo|doas)$/.test(baseName(argv[0] ?? ""))) finding(ctx, "priv.root-shell", "block", "The command opens a root shell.", text);
+    const wrappers = argv.slice(0, argv.length - unwrapped.length);
+    for (const n of names.slice(0, 4)) analyseArgv(ctx, [...wrappers, n, ...unwrapped.slice(1)], cmd, text);
     return;
   }
+  if (first !== undefined && hasNonAscii(first)) finding(ctx, "unicode.lookalike", "escalate", "A command word contains non-ASCII look-alike characters.", text);
+  const real = unwrapped;
+  if (real.length === 0) return;
   const name = baseName(real[0] ?? "");
   if (!name) return;
-  const viaSudo = argv.length > 0 && /^(sudo|doas|su|runuser)$/.test(baseName(argv[0] ?? ""));
+  const viaSudo = argv.length > 0 && /^(sudo|doas|su|runuser|pkexec)$/.test(baseName(argv[0] ?? ""));
   if (ctx.s.out.commands.length < MAX_COMMANDS) ctx.s.out.commands.push({ name, args: real.slice(1), text: real.join(" ") });
   if (isDownloadRun(ctx, real)) finding(ctx, "shell.remote-code", "block", "A file just downloaded from the network is executed.", text);
   // A call of a function defined earlier in the script runs its body with these arguments.
   const body = ctx.s.functions.get(name);
+  if (body !== undefined && ctx.s.calling.has(name)) return; // recursion: the body is already being analysed
   if (body !== undefined) {
+    ctx.s.calling.add(name);
     const args = real.slice(1);
     analyseSource(ctx, body.replace(/\$\{?([1-9@*])\}?/g, (_, n: string) => (n === "@" || n === "*" ? args.join(" ") : (args[Number(n) - 1] ?? ""))));
+    ctx.s.calling.delete(name);
     return;
   }
   if (SHELLS.has(name)) {
     const i = real.findIndex((a, k) => k > 0 && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(a));
-    if (i > 0 && real[i + 1] !== undefined) analyseSource(ctx, real[i + 1] as string);
+    if (i > 0 && real[i + 1] !== undefined) {
+      const script = real[i + 1] as string;
+      if (/\{\}/.test(script) && argv.some((a) => baseName(a) === "xargs")) finding(ctx, "shell.dynamic-command", "escalate", "xargs feeds text from its input to a shell as commands.", text);
+      analyseSource(ctx, script);
+    }
     const interactive = real.slice(1).some((a) => /^-[a-zA-Z]*i/.test(a) || a === "-l" || a === "--login") || (real.length === 1 && !ctx.s.piped.has(cmd));
     if (interactive && i < 0) {
       if (viaSudo) finding(ctx, "priv.root-shell", "block", "The command opens a root shell.", text);
@@ -529,7 +686,10 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
       const inline = analyseInlineCode(code);
       for (const f of inline.findings) finding(ctx, f.ruleId, f.action, f.reason, text);
       for (const snippet of inline.shellSnippets.slice(0, 8)) analyseSource(ctx, snippet);
-      for (const p of inline.deletePaths) addPath(ctx, p, "delete", true, `exec:${name}`);
+      for (const p of inline.paths) addPath(ctx, p.path, p.access, p.broad, `exec:${name}`);
+      if (viaSudo && /pty\.spawn|os\.(system|exec\w*)\s*\(\s*["'](\/bin\/)?(ba|z|da)?sh\b|spawn\s*\(\s*["'](\/bin\/)?(ba|z|da)?sh["']/.test(code)) {
+        finding(ctx, "priv.root-shell", "block", "The command opens a root shell through an interpreter.", text);
+      }
       if (/(post|put|send|upload|files\s*=|data\s*=)/i.test(code) && /https?:\/\//.test(code)) ctx.s.sends.push(text);
     }
   }
@@ -537,11 +697,7 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
     const words = [cmd.name, ...cmd.args].filter((w): w is Word => w?.type === "Word");
     for (const w of words) {
       for (const part of w.parts ?? []) {
-        if (part.type === "ProcessSubstitution" || part.type === "CommandExpansion" || part.type === "DoubleQuoted") {
-          const names = innerCommandNames(part);
-          if (names.some((n) => FETCHERS.has(n))) finding(ctx, "shell.remote-code", "block", "Code downloaded from the network is executed directly.", text);
-          else if (names.some((n) => DECODERS.has(n))) finding(ctx, "shell.obfuscated-exec", "block", "Encoded text is decoded and executed, hiding what runs.", text);
-        }
+        if (part.type === "ProcessSubstitution" || part.type === "CommandExpansion" || part.type === "DoubleQuoted") fedCode(ctx, part, name, text);
       }
     }
   }
@@ -553,21 +709,58 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
     }
   }
   classifyCommand(ctx, real, text);
+  const envOperands = real.slice(1).filter((a) => !a.startsWith("-"));
+  if ((name === "env" || name === "printenv") && envOperands.length === 0 && !ctx.s.feeds.has(cmd)) ctx.s.envPrinted = true;
+  if (/^(cat|less|more|head|tail|strings|xxd|od|tr)$/.test(name) && real.some((a) => /^\/proc\/[^/]+\/environ$/.test(a))) {
+    ctx.s.envDump = true;
+    if (!ctx.s.feeds.has(cmd)) ctx.s.envPrinted = true;
+  }
+  if (ctx.s.decoded.size > 0) {
+    const env = ctx.s.env;
+    const candidates = [real[0] ?? "", ...(isInterpreter(name) ? real.slice(1).filter((a) => !a.startsWith("-")) : [])];
+    if (candidates.some((c) => c.length > 0 && ctx.s.decoded.has(lexicalPath(c, env)))) finding(ctx, "shell.obfuscated-exec", "block", "A file just decoded from hidden text is executed.", text);
+  }
+}
+
+/** Code an interpreter receives from a substitution: downloaded, decoded, echoed or otherwise produced. */
+function fedCode(ctx: Ctx, part: SyntaxNode, interpreter: string, text: string): void {
+  const names = innerCommandNames(part);
+  if (names.length === 0) return;
+  if (names.some((n) => FETCHERS.has(n))) finding(ctx, "shell.remote-code", "block", "Code downloaded from the network is executed directly.", text);
+  else if (names.some((n) => DECODERS.has(n) && n !== "printf")) finding(ctx, "shell.obfuscated-exec", "block", "Encoded text is decoded and executed, hiding what runs.", text);
+  else if (SHELLS.has(interpreter) && part.type === "ProcessSubstitution") {
+    let echoed: string[] | undefined;
+    const find = (n: SyntaxNode): void => {
+      if (echoed || !mayNest(n)) return;
+      if (n.type === "Command") {
+        const av = unwrap(commandArgv(n).argv);
+        if (av[0] === "echo" || av[0] === "printf") echoed = av.slice(1).filter((a) => !/^-[neE]+$/.test(a));
+      }
+      forEachChild(n, find);
+    };
+    find(part);
+    if (echoed) analyseSource(ctx, decodeEscapes(echoed.join(" ")));
+    else finding(ctx, "shell.pipe-to-shell", "escalate", "Text produced by another command is executed by a shell.", text);
+  }
 }
 
 /** Pipelines: what feeds an interpreter's stdin decides how dangerous it is. */
 function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string): void {
-  const stageNames = stages.map((s) => (s.type === "Command" ? baseName(unwrap(commandArgv(s).argv)[0] ?? "") : ""));
+  const stageNames = stages.flatMap((s) => (s.type === "Command" ? namesOf(unwrap(commandArgv(s).argv)[0] ?? "") : []));
   for (const s of stages.slice(1)) if (s.type === "Command") ctx.s.piped.add(s);
+  for (const s of stages.slice(0, -1)) if (s.type === "Command") ctx.s.feeds.add(s);
+  if (stageNames.some((n) => SHELLS.has(n)) && stageNames.some((n) => RAW_NET.has(n))) {
+    finding(ctx, "shell.reverse-shell", "block", "A shell's input or output is wired to a raw network connection.", source.slice(stages[0]?.pos ?? 0, stages.at(-1)?.end ?? 0));
+  }
   for (let i = 1; i < stages.length; i++) {
     const stage = stages[i];
     if (stage?.type !== "Command") continue;
     const real = unwrap(commandArgv(stage).argv);
-    const name = baseName(real[0] ?? "");
+    const name = namesOf(real[0] ?? "").find((n) => isInterpreter(n)) ?? namesOf(real[0] ?? "")[0] ?? "";
     const text = source.slice(stage.pos, stage.end);
     const upstream = stages.slice(0, i).flatMap((s) => innerCommandNames(s));
     // env | grep token, printenv | curl …
-    if (upstream.some((n) => n === "env" || n === "printenv" || n === "set" || n === "export")) {
+    if (upstream.some((n) => n === "env" || n === "printenv" || n === "set" || n === "export" || n === "declare" || n === "typeset" || n === "compgen")) {
       if (name === "grep" || name === "egrep" || name === "rg" || name === "awk" || name === "sed") {
         if (SECRET_WORDS.test(real.slice(1).join(" "))) finding(ctx, "cred.env-dump", "block", "Environment variables holding secrets are filtered out of the environment.", source.slice(stages[0]?.pos ?? 0, stage.end));
       }
@@ -597,8 +790,12 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
       const heredoc = prev?.type === "Command" ? prev.redirects.find((r) => r.type === "HereDoc") : undefined;
       const prevArgv = prev?.type === "Command" ? unwrap(commandArgv(prev).argv) : [];
       if (heredoc?.type === "HereDoc") analyseSource(ctx, heredoc.body.text);
-      else if (prevArgv[0] === "echo" || prevArgv[0] === "printf") analyseSource(ctx, prevArgv.slice(1).join(" "));
-      else if (prevArgv[0] === "cat" && prevArgv.length > 1 && i === 1 && !ctx.s.fifo) {
+      else if (prevArgv[0] === "echo" || prevArgv[0] === "printf") {
+        const raw = prevArgv.slice(1).filter((a) => !/^-[neE]+$/.test(a)).join(" ");
+        const decoded = decodeEscapes(raw);
+        if (decoded !== raw) finding(ctx, "shell.obfuscated-exec", "block", "Escaped text is decoded and executed by a shell, hiding what runs.", source.slice(stages[0]?.pos ?? 0, stage.end));
+        analyseSource(ctx, decoded);
+      } else if (prevArgv[0] === "cat" && prevArgv.length > 1 && i === 1 && !ctx.s.fifo) {
         finding(ctx, "shell.pipe-to-shell", "escalate", "A file's contents are executed by a shell.", text);
       } else if (!ctx.s.fifo) finding(ctx, "shell.pipe-to-shell", "escalate", "Text produced by another command is executed by a shell.", text);
       else finding(ctx, "shell.reverse-shell", "block", "A named pipe feeds a shell, the usual wiring of a reverse shell.", text);
@@ -613,6 +810,14 @@ function mayNest(node: SyntaxNode): boolean {
   return node.type !== "Word" || /[`$<>]/.test(node.text);
 }
 
+/** Decode \xNN, \NNN and \uNNNN escapes the way echo -e and printf do. */
+export function decodeEscapes(text: string): string {
+  return text
+    .replace(/\\x([0-9a-fA-F]{1,2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/\\0?([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
 function walk(ctx: Ctx, node: SyntaxNode, source: string): void {
   if (--ctx.s.budget.nodes < 0 || !mayNest(node)) return;
   if (node.type === "Pipeline") analysePipeline(ctx, node.commands, source);
@@ -620,7 +825,11 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string): void {
     const fname = node.name.value;
     const bodyText = source.slice(node.body.pos, node.body.end);
     ctx.s.functions.set(fname, bodyText.replace(/^\{\s*|\s*\}$/g, ""));
-    if (innerCommandNames(node.body).includes(fname)) finding(ctx, "shell.fork-bomb", "block", "A function that spawns itself recursively (fork bomb).", source.slice(node.pos, node.end));
+    const escaped = fname.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const selfSpawn = new RegExp(`(^|[\\s;|&({])${escaped}\\s*(\\||&(?!&))|\\|\\s*${escaped}\\b`);
+    if (innerCommandNames(node.body).includes(fname) && selfSpawn.test(bodyText)) {
+      finding(ctx, "shell.fork-bomb", "block", "A function that spawns copies of itself (fork bomb).", source.slice(node.pos, node.end));
+    }
     return; // the body is analysed where the function is called
   }
   if (node.type === "Command") {
@@ -628,6 +837,15 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string): void {
     const heredoc = node.redirects.find((r) => r.type === "HereDoc");
     const real = unwrap(commandArgv(node).argv);
     const name = baseName(real[0] ?? "");
+    const herestring = node.redirects.find((r) => r.type === "HereString");
+    if (herestring?.type === "HereString" && herestring.target) {
+      if (SHELLS.has(name) && !real.slice(1).some((a) => /^-[a-zA-Z]*c/.test(a))) analyseSource(ctx, herestring.target.value);
+      else if (isInterpreter(name) && real.slice(1).every((a) => a === "-" || a.startsWith("-"))) {
+        const inline = analyseInlineCode(herestring.target.value);
+        for (const f of inline.findings) finding(ctx, f.ruleId, f.action, f.reason, source.slice(node.pos, node.end));
+        for (const snippet of inline.shellSnippets.slice(0, 8)) analyseSource(ctx, snippet);
+      }
+    }
     if (heredoc?.type === "HereDoc") {
       if (SHELLS.has(name) && !real.slice(1).some((a) => /^-[a-zA-Z]*c/.test(a))) analyseSource(ctx, heredoc.body.text);
       else if (isInterpreter(name) && real.slice(1).every((a) => a === "-" || a.startsWith("-"))) {
@@ -670,14 +888,16 @@ function crossCommandRules(ctx: Ctx, source: string): void {
 /** Analyse a shell command string. Pure: no I/O, no clock. */
 export function analyseShell(source: string, env: PathEnv): ShellAnalysis {
   const out: ShellAnalysis = { ok: true, commands: [], paths: [], findings: [] };
+  const previousVars = knownVars;
   const ctx: Ctx = {
-    s: { env, out, functions: new Map(), downloads: new Set(), sends: [], envDump: false, fifo: false, piped: new Set(), budget: { nodes: 20_000 } },
+    s: { env, out, functions: new Map(), calling: new Set(), downloads: new Set(), sends: [], envDump: false, fifo: false, piped: new Set(), feeds: new Set(), decoded: new Set(), envPrinted: false, vars: new Map(), budget: { nodes: 20_000 } },
     depth: 0,
   };
   try {
+    knownVars = ctx.s.vars;
     analyseSource(ctx, source);
     crossCommandRules(ctx, source);
-    if (ctx.s.envDump && !out.findings.some((f) => f.ruleId.startsWith("cred.") || f.ruleId.startsWith("exfil."))) {
+    if (ctx.s.envPrinted && !out.findings.some((f) => f.ruleId.startsWith("cred.") || f.ruleId.startsWith("exfil."))) {
       finding(ctx, "cred.env-dump", "escalate", "The whole environment, including any secrets in it, is printed.", source);
     }
     if (ctx.s.budget.nodes < 0) finding(ctx, "shell.too-large", "escalate", "The command is too large to analyse completely.");
@@ -685,6 +905,8 @@ export function analyseShell(source: string, env: PathEnv): ShellAnalysis {
     out.ok = false;
     out.error = `analyser failure: ${(err as Error).message}`;
     out.findings.push({ ruleId: "shell.unparsable", action: "escalate", reason: "The shell command could not be analysed, so what it does cannot be checked." });
+  } finally {
+    knownVars = previousVars;
   }
   return out;
 }

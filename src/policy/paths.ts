@@ -49,8 +49,25 @@ export function classifyPath(path: string, host: HostPaths, projectDir?: string)
   return "other";
 }
 
+// Does a glob path (such as ~/.o*/o*.json) reach `target` or a path below it? Segment by segment.
+function globReaches(glob: string, target: string): boolean {
+  const g = glob.split("/");
+  const t = target.split("/");
+  const n = Math.min(g.length, t.length);
+  for (let i = 0; i < n; i++) {
+    const seg = g[i] as string;
+    if (seg === "**") return true;
+    const re = new RegExp(`^${seg.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+    if (!re.test(t[i] as string)) return false;
+  }
+  return g.length >= t.length;
+}
+
 export function isProtected(p: PathRef, host: HostPaths): boolean {
   const candidates = [p.lexical, ...(p.real ? [p.real] : [])];
   if (candidates.some((c) => /(^|\/)openclaw\.json(\.[a-z0-9]+)?$/i.test(c))) return true;
+  if (/[*?]/.test(p.lexical)) {
+    if (candidates.some((c) => host.protectedPaths.some((root) => globReaches(c, root)))) return true;
+  }
   return host.protectedPaths.some((root) => candidates.some((c) => isWithin(c, root) || isWithin(effectiveTarget({ ...p, real: c }), root)));
 }

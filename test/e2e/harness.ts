@@ -77,6 +77,11 @@ export type OpenClawHomeOptions = {
   readonly extraConfig?: Readonly<Record<string, unknown>>;
   /** Bound for each CLI command (default 120 s). */
   readonly commandTimeoutMs?: number;
+  /**
+   * Install this source (e.g. `npm-pack:<tgz>`) with `plugins install <spec> --force --accept-capabilities`
+   * instead of `--link <pluginDir>`; `pluginDir` is then not used.
+   */
+  readonly installSpec?: string;
 };
 
 export type OpenClawHome = {
@@ -86,7 +91,7 @@ export type OpenClawHome = {
   readonly logFile: string;
   readonly workspaceDir: string;
   readonly env: Readonly<Record<string, string>>;
-  /** Output of `plugins install --link`. */
+  /** Output of `plugins install` (`--link <pluginDir>`, or `installSpec`). */
   readonly installResult: CommandResult;
   /** Run `openclaw <args>` in this home. */
   run(args: readonly string[], options?: { readonly timeoutMs?: number }): Promise<CommandResult>;
@@ -401,7 +406,8 @@ export async function createOpenClawHome(options: OpenClawHomeOptions): Promise<
   try {
     // logging.file must exist before the first command, or logs land in /tmp/openclaw/.
     await writeFile(configPath, JSON.stringify({ logging: { file: logFile } }, null, 2));
-    const installResult = await run(["plugins", "install", "--link", options.pluginDir, "--force", "--accept-capabilities"]);
+    const source = options.installSpec === undefined ? ["--link", options.pluginDir] : [options.installSpec];
+    const installResult = await run(["plugins", "install", ...source, "--force", "--accept-capabilities"]);
     if (installResult.code !== 0) {
       throw new Error(`plugins install failed (${installResult.code}): ${installResult.stderr.slice(-2000)}${installResult.stdout.slice(-2000)}`);
     }

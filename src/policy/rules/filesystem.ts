@@ -1,5 +1,5 @@
 // fs.*: destructive deletes and writes outside the agent's working areas.
-import { credentialKind, persistenceKind } from "../../patterns/credentials.ts";
+import { credentialDirKind, credentialKind, isHistoryFile, persistenceKind } from "../../patterns/credentials.ts";
 import { classifyPath, effectiveTarget } from "../paths.ts";
 import type { Facts, Hit, ToolCall } from "../types.ts";
 
@@ -11,9 +11,13 @@ export function checkFilesystem(_call: ToolCall, facts: Facts): Hit | undefined 
     const target = effectiveTarget(p);
     const where = p.real ?? p.lexical;
     if (p.access === "read" || p.access === "unknown" || p.access === "exec") {
-      const kind = credentialKind(where, host.home) ?? credentialKind(p.lexical, host.home);
+      const kind = credentialKind(where, host.home) ?? credentialKind(p.lexical, host.home) ?? (p.broad ? (credentialDirKind(where, host.home) ?? credentialDirKind(p.lexical, host.home)) : undefined);
+      if (kind && analysis.sends && kind !== ".env secrets") return { ruleId: "exfil.network", verdict: "block", reason: `The call would send ${p.raw} (${kind}) off this machine.` };
       if (kind === ".env secrets") escalate ??= { ruleId: "cred.read", verdict: "escalate", reason: `Reading ${p.raw} would put the secrets in a .env file in front of the model.` };
       else if (kind) return { ruleId: "cred.read", verdict: "block", reason: `Reading ${p.raw} exposes a ${kind}.` };
+    }
+    if ((p.access === "write" || p.access === "delete") && (isHistoryFile(where, host.home) || isHistoryFile(p.lexical, host.home))) {
+      return { ruleId: "safeguard.history", verdict: "block", reason: `Changing ${p.raw} erases or hides the shell history that records what was done.` };
     }
     if (p.access === "write" || p.access === "delete") {
       const persist = persistenceKind(where, host.home) ?? persistenceKind(p.lexical, host.home);

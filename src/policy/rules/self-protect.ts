@@ -19,12 +19,19 @@ function stopsCoordinator(cmd: ShellCommand): string | undefined {
       return undefined;
     case "pkill":
     case "killall":
-      return SELF.test(text) ? "kills the OpenClaw gateway or the coordinator" : undefined;
+      if (SELF.test(text)) return "kills the OpenClaw gateway or the coordinator";
+      // The gateway is a node process: killing every node process kills it too.
+      return cmd.args.some((a) => /^(node|nodejs)$/.test(a)) ? "kills every node process, the OpenClaw gateway included" : undefined;
     case "kill":
       return SELF.test(text) ? "kills the OpenClaw gateway or the coordinator" : undefined;
     case "systemctl":
     case "service":
       return /(stop|disable|mask|kill|restart)/.test(text) && SELF.test(text) ? "stops the OpenClaw service" : undefined;
+    case "npm":
+    case "pnpm":
+    case "yarn":
+    case "bun":
+      return /^(uninstall|remove|rm|un|r|unlink)$/.test(sub ?? "") && rest.some((a) => /^(openclaw|otheru-coordinator)(@|$)/.test(a)) ? "uninstalls OpenClaw or the coordinator" : undefined;
     case "openclaw":
       if (sub === "plugins" && /^(disable|uninstall|remove|install|update|reload)$/.test(rest[0] ?? "")) return "changes OpenClaw's plugins";
       if (sub === "config" && /^(set|unset|patch|apply|edit|reset)$/.test(rest[0] ?? "")) return "changes OpenClaw's config";
