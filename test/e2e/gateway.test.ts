@@ -74,7 +74,7 @@ after(
   { timeout: 60_000 },
 );
 
-test("plugins inspect: loaded, with a before_tool_call typed hook", { timeout: 90_000 }, async () => {
+test("plugins inspect: loaded, with a before_tool_call typed hook", { timeout: 180_000 }, async () => {
   const report = await home().inspect();
   assert.ok(typeof report === "object" && report !== null);
   const { plugin, typedHooks } = report as { plugin?: { id?: unknown; status?: unknown }; typedHooks?: unknown };
