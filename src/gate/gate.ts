@@ -20,6 +20,9 @@ export type GateInput = {
   derivedPaths?: readonly string[] | undefined;
 };
 
+/** Paths resolved on disk per call (symlinks, ..): beyond this the call escalates rather than go unchecked. */
+const MAX_PATHS = 64;
+
 export type GateResult = { decision: Decision; context: CallContext; latencyUs: number };
 
 export type Gate = {
@@ -73,7 +76,10 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout): Gate {
       env: { home: layout.home, cwd: workspace },
       ...(input.derivedPaths ? { derivedPaths: input.derivedPaths } : {}),
     });
-    resolveRealPaths(analysis.paths);
+    if (analysis.paths.length > MAX_PATHS) {
+      analysis.findings.push({ ruleId: "input.too-many-paths", action: "escalate", reason: `The call names more than ${MAX_PATHS} paths, too many to resolve on disk one by one.` });
+    }
+    resolveRealPaths(analysis.paths, MAX_PATHS);
     const decision = evaluate(policy, { tool: input.tool, params }, context, {
       analysis,
       host: { home: layout.home, workspace, protectedPaths: layout.protectedPaths },

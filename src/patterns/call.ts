@@ -20,6 +20,8 @@ export type CallAnalysis = {
 
 const PATH_KEYS = new Set(["path", "file", "filePath", "file_path", "filename", "target", "source", "destination", "dest", "dir", "directory", "cwd", "workdir", "paths", "files"]);
 const MAX_STRINGS = 200;
+/** Set by collectStrings when arguments were too many or too long to inspect whole (analysis is synchronous). */
+let truncated = false;
 /** Tools that carry text off the machine. */
 const SENDERS = /(^|_)(message|send|post|fetch|browser|navigate|email|mail|upload|share|webhook|tweet|publish|reply)(_|$)|^web_|^sessions_send$|^conversations_(send|turn)$/;
 /** Tools that store work to run later. */
@@ -31,7 +33,11 @@ function ref(raw: string, access: PathAccess, via: string, env: PathEnv): PathRe
 }
 
 export function collectStrings(value: unknown, out: string[] = [], depth = 0): string[] {
-  if (out.length >= MAX_STRINGS || depth > 8) return out;
+  if (out.length >= MAX_STRINGS || depth > 8) {
+    truncated = true;
+    return out;
+  }
+  if (typeof value === "string" && value.length > MAX_STRING_CHARS) truncated = true;
   if (typeof value === "string") out.push(cleanUnicode(value.slice(0, MAX_STRING_CHARS)).text);
   else if (Array.isArray(value)) for (const v of value) collectStrings(v, out, depth + 1);
   else if (value !== null && typeof value === "object") for (const v of Object.values(value)) collectStrings(v, out, depth + 1);
@@ -44,6 +50,27 @@ function str(params: Record<string, unknown>, ...keys: string[]): string | undef
     if (typeof v === "string" && v.length > 0) return v;
   }
   return undefined;
+}
+
+/** Text the process tool types into a running program (write, send-keys, paste): it may be a shell, so it is analysed as one. */
+export function processInput(params: Record<string, unknown>): string | undefined {
+  const action = typeof params.action === "string" ? params.action : "";
+  if (!/^(write|send-keys|paste|submit|type|input)$/.test(action)) return undefined;
+  const parts: string[] = [];
+  for (const key of ["data", "text", "literal", "input"]) {
+    const v = params[key];
+    if (typeof v === "string") parts.push(v);
+  }
+  if (Array.isArray(params.hex)) {
+    const bytes = params.hex.filter((h): h is string => typeof h === "string" && /^[0-9a-fA-F]{2}$/.test(h)).map((h) => parseInt(h, 16));
+    parts.push(Buffer.from(bytes).toString("utf8"));
+  }
+  if (Array.isArray(params.keys)) {
+    const named: Record<string, string> = { Enter: "\n", Return: "\n", Space: " ", Tab: "\t", BSpace: "", Escape: "" };
+    parts.push(params.keys.map((k) => (typeof k !== "string" ? "" : Object.hasOwn(named, k) ? (named[k] as string) : /^(C|M|S)-.$|^(Up|Down|Left|Right|Home|End|PageUp|PageDown|F\d+)$/.test(k) ? "" : k)).join(""));
+  }
+  const text = parts.join("");
+  return text.trim() === "" ? undefined : text;
 }
 
 /** Files named in an apply_patch envelope. */
@@ -63,10 +90,14 @@ export type AnalyseOptions = { isShellTool: (tool: string) => boolean; env: Path
 export function analyseCall(tool: string, params: Record<string, unknown>, options: AnalyseOptions): CallAnalysis {
   const cwdParam = str(params, "workdir", "cwd");
   const env: PathEnv = cwdParam ? { home: options.env.home, cwd: lexical(cwdParam, options.env) } : options.env;
+  truncated = false;
   const out: CallAnalysis = { paths: [], findings: [], sends: SENDERS.test(tool.toLowerCase()), strings: collectStrings(params) };
+  if (truncated && out.sends) {
+    out.findings.push({ ruleId: "input.too-large", action: "escalate", reason: "The outgoing arguments are too many or too long to check for secrets completely." });
+  }
   if (cwdParam) out.workdir = env.cwd;
   const name = tool.toLowerCase();
-  const command = str(params, "command", "cmd", "script");
+  const command = str(params, "command", "cmd", "script") ?? (name === "process" ? processInput(params) : undefined);
   if (options.isShellTool(name) && command !== undefined) {
     const clean = cleanUnicode(command);
     if (clean.suspicious.length > 0) {

@@ -84,6 +84,7 @@ const rows: Row[] = [
   ["gateway config.patch", { tool: "gateway", params: { action: "config.patch", raw: "{}" }, sessionKey: DM }, "block", ["self.protect"]],
   ["apply_patch touching the plugin code", { tool: "apply_patch", params: { patch: "*** Begin Patch\n*** Update File: /opt/otheru-coordinator/src/x.ts\n@@\n-a\n+b\n*** End Patch" }, sessionKey: DM }, "block", ["self.protect", "fs.system-write"]],
   ["derivedPaths from the host count too", { tool: "apply_patch", params: { patch: "garbage" }, derivedPaths: ["/home/dev/.openclaw/openclaw.json"], sessionKey: DM }, "block", ["self.protect"]],
+  ["more paths than are resolved on disk escalate", exec(`cat ${Array.from({ length: 70 }, (_, i) => `./f${i}`).join(" ")}`), "escalate", ["input.too-many-paths"]],
   // bad input
   ["no tool name", { tool: "", params: {}, sessionKey: DM }, "block", ["input.invalid"]],
   ["params not an object", { tool: "exec", params: "rm -rf /", sessionKey: DM }, "block", ["input.invalid"]],
