@@ -17,6 +17,8 @@ export type LoadedConfig = {
   policyHash: string;
   /** Non-fatal findings (e.g. a .env file readable by others). */
   warnings: string[];
+  /** Values of the operator's .env entries (8+ characters): never to leave the machine in a tool call. */
+  secretValues: string[];
 };
 
 export type ConfigResult = { ok: true; value: LoadedConfig } | { ok: false; problems: string[] };
@@ -103,7 +105,7 @@ export function parseConfig(raw: unknown, env: Env): ConfigResult {
   if (!parsed.success) problems.push(...problemsFromZod(parsed.error.issues));
   else problems.push(...semanticProblems(parsed.data));
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: problems.map(formatProblem) };
-  return { ok: true, value: { config: parsed.data, policyHash: sha256Hex(canonicalJson(parsed.data)), warnings: [] } };
+  return { ok: true, value: { config: parsed.data, policyHash: sha256Hex(canonicalJson(parsed.data)), warnings: [], secretValues: [] } };
 }
 
 export type EnvFileResult = { env: Record<string, string>; warnings: string[]; problems: string[] };
@@ -135,15 +137,20 @@ export function loadConfig(raw: unknown, options: { env: Env; baseDir: string; d
       : options.defaultEnvFile;
   let merged: Env = options.env;
   const warnings: string[] = [];
+  let secretValues: string[] = [];
   if (envFileRaw) {
     const path = isAbsolute(envFileRaw) ? envFileRaw : resolve(options.baseDir, envFileRaw);
     const file = readEnvFile(path);
     if (file.problems.length > 0) return { ok: false, problems: file.problems };
     warnings.push(...file.warnings);
     merged = { ...file.env, ...options.env };
+    secretValues = [...new Set(Object.values(file.env).filter((v) => v.length >= 8))];
   }
   const result = parseConfig(raw, merged);
-  if (result.ok) result.value.warnings.push(...warnings);
+  if (result.ok) {
+    result.value.warnings.push(...warnings);
+    result.value.secretValues = secretValues;
+  }
   return result;
 }
 

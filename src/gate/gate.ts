@@ -7,6 +7,7 @@ import { evaluate } from "../policy/evaluate.ts";
 import { parseSessionKey } from "../policy/session.ts";
 import type { CallContext, Decision } from "../policy/types.ts";
 import { type HostLayout, resolveRealPaths, workspaceFor } from "./host.ts";
+import { scanOutgoing } from "./outgoing.ts";
 
 export type Requester = { channel?: string | undefined; accountId?: string | undefined; senderId?: string | undefined; senderIsOwner?: boolean | undefined };
 
@@ -61,7 +62,7 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout): Gate {
   const detect = compileOverrideDetector(loaded.config.overrideDetection.phrases);
   const overrideEnabled = loaded.config.overrideDetection.enabled;
 
-  function decideNow(input: GateInput): { decision: Decision; context: CallContext } {
+  async function decideNow(input: GateInput): Promise<{ decision: Decision; context: CallContext }> {
     const context = contextFor(input);
     if (typeof input.tool !== "string" || input.tool.trim() === "") {
       return { decision: { kind: "block", ruleIds: ["input.invalid"], reason: "The tool call has no tool name." }, context };
@@ -80,6 +81,10 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout): Gate {
       analysis.findings.push({ ruleId: "input.too-many-paths", action: "escalate", reason: `The call names more than ${MAX_PATHS} paths, too many to resolve on disk one by one.` });
     }
     resolveRealPaths(analysis.paths, MAX_PATHS);
+    if (analysis.sends || (analysis.shell && loaded.secretValues.length > 0)) {
+      const leak = await scanOutgoing({ tool: input.tool.toLowerCase(), strings: analysis.strings, secretValues: loaded.secretValues, lint: analysis.sends });
+      if (leak && !analysis.findings.some((f) => f.ruleId === leak.ruleId)) analysis.findings.push(leak);
+    }
     const decision = evaluate(policy, { tool: input.tool, params }, context, {
       analysis,
       host: { home: layout.home, workspace, protectedPaths: layout.protectedPaths },
@@ -95,7 +100,7 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout): Gate {
       const started = process.hrtime.bigint();
       let out: { decision: Decision; context: CallContext };
       try {
-        out = decideNow(input);
+        out = await decideNow(input);
       } catch (err) {
         out = {
           decision: { kind: "block", ruleIds: ["engine.error"], reason: `The coordinator failed while checking the call (${(err as Error).message}), so it is blocked.` },
