@@ -12,15 +12,18 @@ const OPENCLAW_CLI = join(REPO_ROOT, "node_modules", "openclaw", "openclaw.mjs")
 
 export type Home = { root: string; home: string; stateDir: string; configPath: string; logFile: string; env: Record<string, string> };
 
-/** An isolated OpenClaw home under `root`: nothing touches the user's own ~/.openclaw. */
-export async function isolatedHome(root: string, token: string): Promise<Home> {
+/** Variables a child OpenClaw must not inherit: our own OpenClaw settings, proxies, test-runner and npm state. */
+const DROPPED_ENV = /^(OPENCLAW_|CLAWDBOT_|npm_|HTTPS?_PROXY$|ALL_PROXY$|NO_PROXY$|NODE_OPTIONS$|NODE_TEST_CONTEXT$)/i;
+
+/** An isolated OpenClaw home under `root`: nothing touches the user's own ~/.openclaw. `nodeDir` goes first on PATH. */
+export async function isolatedHome(root: string, token: string, nodeDir = dirname(process.execPath)): Promise<Home> {
   const home = join(root, "home");
   const stateDir = join(home, ".openclaw");
   const configPath = join(stateDir, "openclaw.json");
   const logFile = join(root, "openclaw.log");
   await mkdir(stateDir, { recursive: true });
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(OPENCLAW_|npm_)/.test(k)) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !DROPPED_ENV.test(k)) env[k] = v;
   Object.assign(env, {
     HOME: home,
     OPENCLAW_HOME: home,
@@ -31,7 +34,8 @@ export async function isolatedHome(root: string, token: string): Promise<Home> {
     OPENCLAW_NO_RESPAWN: "1",
     OPENCLAW_GATEWAY_TOKEN: token,
     NO_PROXY: "127.0.0.1,localhost",
-    PATH: [dirname(process.execPath), env.PATH ?? ""].join(delimiter),
+    // Anything OpenClaw itself spawns as `node` must be Node 24 too.
+    PATH: [nodeDir, env.PATH ?? ""].join(delimiter),
   });
   return { root, home, stateDir, configPath, logFile, env };
 }

@@ -7,10 +7,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from "node:fs
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GatewayClient } from "openclaw/plugin-sdk/gateway-runtime";
+import { isolatedHome } from "../../src/demo/openclaw-home.ts";
 
 export const PLUGIN_ID = "otheru-coordinator";
 
@@ -25,7 +26,6 @@ const GATEWAY_POLL_INTERVAL_MS = 500;
 const CONNECT_TIMEOUT_MS = 20_000;
 const AGENT_WAIT_SLICE_MS = 30_000;
 /** Env vars from the outer shell that would leak real state or route loopback traffic through a proxy. */
-const DROPPED_ENV = /^(OPENCLAW_|CLAWDBOT_|HTTPS?_PROXY$|ALL_PROXY$|NO_PROXY$|NODE_OPTIONS$|NODE_TEST_CONTEXT$)/i;
 
 type GatewayClientOptions = ConstructorParameters<typeof GatewayClient>[0];
 export type GatewayEvent = Parameters<NonNullable<GatewayClientOptions["onEvent"]>>[0];
@@ -266,13 +266,10 @@ export async function createOpenClawHome(options: OpenClawHomeOptions): Promise<
   const commandTimeoutMs = options.commandTimeoutMs ?? 120_000;
   const nodeBin = resolveNode24();
   const root = await mkdtemp(join(tmpdir(), "otheru-e2e-"));
-  const home = join(root, "home");
-  const stateDir = join(home, ".openclaw");
-  const configPath = join(stateDir, "openclaw.json");
-  const logFile = join(root, "openclaw.log");
-  const workspaceDir = options.workspaceDir ?? join(root, "workspace");
   const token = randomBytes(24).toString("hex");
-  await mkdir(stateDir, { recursive: true });
+  // The same isolated home the demo uses: HOME, OPENCLAW_* and a scrubbed environment, all under root.
+  const { stateDir, configPath, logFile, env } = await isolatedHome(root, token, dirname(nodeBin));
+  const workspaceDir = options.workspaceDir ?? join(root, "workspace");
   await mkdir(workspaceDir, { recursive: true });
   // Remember every path created under the state dir, transient ones included, to find our lock files later.
   const seenPaths = new Set<string>();
@@ -281,23 +278,6 @@ export async function createOpenClawHome(options: OpenClawHomeOptions): Promise<
   });
   stateWatcher.on("error", () => undefined);
 
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !DROPPED_ENV.test(key)) env[key] = value;
-  }
-  Object.assign(env, {
-    HOME: home,
-    OPENCLAW_HOME: home,
-    OPENCLAW_STATE_DIR: stateDir,
-    OPENCLAW_CONFIG_PATH: configPath,
-    OPENCLAW_NO_AUTO_UPDATE: "1",
-    OPENCLAW_DISABLE_BONJOUR: "1",
-    OPENCLAW_NO_RESPAWN: "1",
-    OPENCLAW_GATEWAY_TOKEN: token,
-    NO_PROXY: "127.0.0.1,localhost",
-    // Anything OpenClaw itself spawns as `node` must be Node 24 too.
-    PATH: [dirname(nodeBin), env["PATH"] ?? ""].join(delimiter),
-  });
 
   const tracked: Tracked[] = [];
   let gateway: Gateway | undefined;
