@@ -534,7 +534,7 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
   }
 }
 
-type Argv = { argv: string[]; dynamic: boolean; globName: boolean; nameWord: string };
+type Argv = { argv: string[]; dynamic: boolean; nameWord: string };
 const argvCache = new WeakMap<Command, Argv>();
 
 /** The command's words as the shell would pass them (memoised per AST node: several rules ask). */
@@ -549,20 +549,18 @@ function commandArgv(cmd: Command): Argv {
 function computeArgv(cmd: Command): Argv {
   const argv: string[] = [];
   let dynamic = false;
-  let globName = false;
   let nameWord = "";
   if (cmd.name) {
     const values = wordValues(cmd.name);
     argv.push(...values);
     nameWord = cmd.name.value;
     dynamic = hasDynamicPart(cmd.name);
-    globName = /[*?[]/.test(nameWord) && (hasPart(cmd.name, "Glob") || hasPart(cmd.name, "ExtendedGlob"));
   }
   for (const a of cmd.args) {
     if (a.type === "Word") argv.push(...wordValues(a));
     else if (a.type === "Assignment") argv.push(a.value.type === "Word" ? `${a.name}=${a.value.value}` : `${a.name}=()`);
   }
-  return { argv, dynamic, globName, nameWord };
+  return { argv, dynamic, nameWord };
 }
 
 function innerCommandNames(node: SyntaxNode): string[] {
@@ -590,7 +588,7 @@ function isDownloadRun(ctx: Ctx, real: readonly string[]): boolean {
 
 /** Analyse one simple command (after expansion and unwrapping), recursing into nested code. */
 function analyseCommand(ctx: Ctx, cmd: Command, source: string): void {
-  const { argv, dynamic, globName, nameWord } = commandArgv(cmd);
+  const { argv, dynamic, nameWord } = commandArgv(cmd);
   const text = source.slice(cmd.pos, cmd.end);
   for (const assignment of cmd.prefix) {
     if (assignment.type !== "Assignment") continue;
@@ -628,7 +626,6 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string): void {
   if (hasNonAscii(nameWord) || argv.slice(0, 3).some((a) => a.startsWith("-") && hasNonAscii(a))) {
     finding(ctx, "unicode.lookalike", "escalate", "A command word contains non-ASCII look-alike characters.", text);
   }
-  void globName;
   analyseArgv(ctx, argv, cmd, text);
 }
 
@@ -673,7 +670,7 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
     const interactive = real.slice(1).some((a) => /^-[a-zA-Z]*i/.test(a) || a === "-l" || a === "--login") || (real.length === 1 && !ctx.s.piped.has(cmd));
     if (interactive && i < 0) {
       if (viaSudo) finding(ctx, "priv.root-shell", "block", "The command opens a root shell.", text);
-      if (cmd.redirects.some((r) => r.type === "Redirect" && /^\/dev\/(tcp|udp)\/|^&?\d+$/.test(r.target?.value ?? "") && /^\/dev\/(tcp|udp)\//.test(r.target?.value ?? ""))) {
+      if (cmd.redirects.some((r) => r.type === "Redirect" && /^\/dev\/(tcp|udp)\//.test(r.target?.value ?? ""))) {
         finding(ctx, "shell.reverse-shell", "block", "An interactive shell is wired to a network socket.", text);
       }
     }
