@@ -12,6 +12,7 @@ export function fixedLayout(extra: Partial<HostLayout> = {}): HostLayout {
     openclawStateDir: "/home/dev/.openclaw",
     openclawConfigPath: "/home/dev/.openclaw/openclaw.json",
     stateDir: "/home/dev/.openclaw/otheru-coordinator",
+    auditDir: "/home/dev/.openclaw/otheru-coordinator/audit",
     workspaces: new Map([["*", WORKSPACE]]),
     protectedPaths: [
       "/home/dev/.openclaw/openclaw.json",

@@ -4,16 +4,23 @@ import { parseArgs } from "node:util";
 import { manifestText } from "../config/manifest.ts";
 import { configJsonSchema } from "../config/schema.ts";
 import { createGate } from "../gate/gate.ts";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { generateSigningKey } from "../audit/keys.ts";
+import { verifyAuditDir } from "../audit/verify.ts";
 import { runEvaluate } from "./evaluate.ts";
-import { EXIT_OK, EXIT_USAGE, loadForCli, UsageError } from "./io.ts";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, loadForCli, UsageError } from "./io.ts";
 
 const USAGE = `usage: otheru-coordinator <command> [options]
 
 commands:
-  evaluate [--config FILE] [--state-dir DIR] < cases.jsonl > decisions.jsonl
+  evaluate [--config FILE] [--state-dir DIR] [--audit-dir DIR] < cases.jsonl > decisions.jsonl
                                    decide tool calls offline exactly as the before_tool_call hook does
   status [--config FILE] [--state-dir DIR] [--json]
                                    the policy hash and what the loaded policy contains
+  audit verify DIR [--public-key FILE] [--checkpoint HASH]
+                                   exit 0 when the hash chain and checkpoint signatures hold, 1 at the first break
+  audit keygen FILE [--force]      an Ed25519 pair for signed checkpoints (FILE mode 600, FILE.pub)
   config schema                    print the JSON Schema of the plugin config (plugin/openclaw.plugin.json)
   config manifest                  print plugin/openclaw.plugin.json as generated from the schema
   config validate FILE             check a config (whole openclaw.json or the plugin object); exit 2 lists every problem
@@ -31,14 +38,38 @@ async function main(argv: string[]): Promise<number> {
         options: { config: { type: "string" }, "state-dir": { type: "string" }, "audit-dir": { type: "string" } },
         strict: true,
       });
-      if (values["audit-dir"] !== undefined) {
-        throw new UsageError("--audit-dir: this version has no audit trail yet; run without it (the verifiable audit log arrives with the audit module)");
-      }
       const { loaded, layout } = loadForCli({ config: values.config, stateDir: values["state-dir"] }, process.env);
       for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
-      const gate = createGate(loaded, layout);
+      const auditDir = values["audit-dir"];
+      const gate = createGate(loaded, layout, { audit: auditDir === undefined ? false : { dir: resolve(auditDir) } });
       await runEvaluate(gate, process.stdin, process.stdout);
+      await gate.audit?.close();
+      const st = gate.audit?.status();
+      if (st && !st.ok) throw new UsageError(`--audit-dir: ${st.error ?? "the audit log could not be written"}`);
       return EXIT_OK;
+    }
+    case "audit": {
+      const [sub, ...args] = rest;
+      if (sub === "verify") {
+        const { values, positionals } = parseArgs({ args, options: { "public-key": { type: "string" }, checkpoint: { type: "string" }, json: { type: "boolean" } }, allowPositionals: true, strict: true });
+        if (positionals.length !== 1) throw new UsageError("usage: otheru-coordinator audit verify DIR [--public-key FILE] [--checkpoint HASH]");
+        const dir = resolve(positionals[0] as string);
+        if (!existsSync(dir)) throw new UsageError(`${dir}: no such directory; give the audit directory (default <state dir>/otheru-coordinator/audit)`);
+        const publicKeyPem = values["public-key"] === undefined ? undefined : readFileSync(values["public-key"], "utf8");
+        const r = await verifyAuditDir(dir, { publicKeyPem, checkpointHash: values.checkpoint });
+        if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+        else if (r.ok) process.stdout.write(`ok: ${r.records} records in ${r.files} files, ${r.checkpoints} checkpoints${publicKeyPem ? " (signatures verified)" : " (signatures not checked: no --public-key)"}; last hash ${r.lastHash}\n`);
+        else process.stdout.write(`BROKEN: ${r.break?.file} line ${r.break?.line} (seq ${r.break?.seq ?? "?"}): ${r.break?.problem}\n`);
+        return r.ok ? EXIT_OK : EXIT_FAILED;
+      }
+      if (sub === "keygen") {
+        const { values, positionals } = parseArgs({ args, options: { force: { type: "boolean" } }, allowPositionals: true, strict: true });
+        if (positionals.length !== 1) throw new UsageError("usage: otheru-coordinator audit keygen FILE [--force]   (writes FILE mode 600 and FILE.pub)");
+        const k = generateSigningKey(resolve(positionals[0] as string), values.force === true);
+        process.stdout.write(`private key ${k.privateKeyPath} (mode 600; set audit.signingKey to it, keep it out of the agent's reach)\npublic key  ${k.publicKeyPath} (give it to audit verify --public-key)\nkey id      ${k.keyId}\n`);
+        return EXIT_OK;
+      }
+      throw new UsageError("usage: otheru-coordinator audit verify DIR [--public-key FILE] [--checkpoint HASH] | audit keygen FILE");
     }
     case "status": {
       const { values } = parseArgs({ args: rest, options: { config: { type: "string" }, "state-dir": { type: "string" }, json: { type: "boolean" } }, strict: true });

@@ -156,6 +156,33 @@ export const ConfigSchema = z
       .strict()
       .default({ timeoutMs: 120_000 })
       .describe("Escalation via OpenClaw approvals."),
+    audit: z
+      .object({
+        enabled: z.boolean().default(true).describe("Record every tool call (before and after), config loads and override attempts in a hash-chained log."),
+        dir: z.string().min(1).optional().describe("Audit directory; default <stateDir>/audit. Files roll daily: YYYY-MM-DD.jsonl."),
+        timeZone: z
+          .string()
+          .default("UTC")
+          .refine((tz) => {
+            try {
+              new Intl.DateTimeFormat("en", { timeZone: tz });
+              return true;
+            } catch {
+              return false;
+            }
+          }, "is not an IANA time zone (e.g. UTC, Europe/Berlin)")
+          .describe("Time zone that decides when a day's file rolls over."),
+        checkpointEvery: z.number().int().min(0).max(1_000_000).default(1000).describe("Write a signed checkpoint every this many records (0: never by count)."),
+        checkpointSeconds: z.number().int().min(0).max(86_400).default(300).describe("…or after this many seconds (0: never by time)."),
+        signingKey: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Ed25519 private key (PEM, mode 600) for checkpoints; create it with `otheru-coordinator audit keygen FILE`. Without it no checkpoints are written."),
+      })
+      .strict()
+      .default({ enabled: true, timeZone: "UTC", checkpointEvery: 1000, checkpointSeconds: 300 })
+      .describe("The verifiable audit trail."),
     stateDir: z.string().min(1).optional().describe("Where the plugin keeps its state; default <OpenClaw state dir>/otheru-coordinator."),
     envFile: z.string().min(1).optional().describe("A .env file (mode 600) to load secrets from; default .env beside the OpenClaw config."),
   })

@@ -6,7 +6,9 @@ import { compilePolicy, type CompiledPolicy } from "../policy/compile.ts";
 import { evaluate } from "../policy/evaluate.ts";
 import { parseSessionKey } from "../policy/session.ts";
 import type { CallContext, Decision } from "../policy/types.ts";
+import { type AuditTrail, createAuditTrail } from "../audit/trail.ts";
 import { type HostLayout, resolveRealPaths, workspaceFor } from "./host.ts";
+import { join } from "node:path";
 import { scanOutgoing } from "./outgoing.ts";
 
 export type Requester = { channel?: string | undefined; accountId?: string | undefined; senderId?: string | undefined; senderIsOwner?: boolean | undefined };
@@ -19,6 +21,8 @@ export type GateInput = {
   agentId?: string | undefined;
   requester?: Requester | undefined;
   derivedPaths?: readonly string[] | undefined;
+  toolCallId?: string | undefined;
+  runId?: string | undefined;
 };
 
 /** Paths resolved on disk per call (symlinks, ..): beyond this the call escalates rather than go unchecked. */
@@ -32,7 +36,28 @@ export type Gate = {
   readonly layout: HostLayout;
   decide(input: GateInput): Promise<GateResult>;
   detectOverride(text: string): OverrideAttempt | undefined;
+  /** The audit trail every decision is recorded in (undefined when auditing is off). */
+  readonly audit: AuditTrail | undefined;
 };
+
+/** Where decisions are recorded: the configured audit dir, an explicit one (evaluate --audit-dir), or nowhere. */
+export type GateOptions = { audit?: "config" | { dir: string } | false };
+
+function trailFor(loaded: LoadedConfig, layout: HostLayout, choice: GateOptions["audit"]): AuditTrail | undefined {
+  const a = loaded.config.audit;
+  if (choice === undefined || choice === false || (choice === "config" && !a.enabled)) return undefined;
+  const dir = choice === "config" ? layout.auditDir : choice.dir;
+  return createAuditTrail({
+    dir,
+    timeZone: a.timeZone,
+    checkpointEvery: a.checkpointEvery,
+    checkpointSeconds: a.checkpointSeconds,
+    signingKeyPath: layout.signingKey,
+    secretValues: loaded.secretValues,
+    redactionKeyPath: join(choice === "config" ? layout.stateDir : dir, "redaction.key"),
+    policyHash: loaded.policyHash,
+  });
+}
 
 export function contextFor(input: Pick<GateInput, "sessionKey" | "agentId" | "requester">): CallContext {
   const shape = parseSessionKey(input.sessionKey);
@@ -57,8 +82,9 @@ export function formatReason(decision: Decision): string {
   return `otheru-coordinator: ${decision.reason} [${decision.ruleIds.join(", ")}]`;
 }
 
-export function createGate(loaded: LoadedConfig, layout: HostLayout): Gate {
+export function createGate(loaded: LoadedConfig, layout: HostLayout, options: GateOptions = {}): Gate {
   const policy = compilePolicy(loaded.config, loaded.policyHash);
+  const audit = trailFor(loaded, layout, options.audit);
   const detect = compileOverrideDetector(loaded.config.overrideDetection.phrases);
   const overrideEnabled = loaded.config.overrideDetection.enabled;
 
@@ -107,8 +133,25 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout): Gate {
           context: { chatType: "unknown" },
         };
       }
-      return { ...out, latencyUs: Number((process.hrtime.bigint() - started) / 1000n) };
+      const latencyUs = Number((process.hrtime.bigint() - started) / 1000n);
+      if (audit) {
+        const tool = typeof input.tool === "string" ? input.tool : String(input.tool);
+        const c = out.context;
+        try {
+          // Durable before the hook answers: the record is fsync'd (group commit) before an allow goes back.
+          await audit.before(
+            { tool, toolCallId: input.toolCallId, runId: input.runId, agentId: c.agentId, sessionKey: c.sessionKey, chatType: c.chatType, channel: c.channel, senderId: c.senderId, senderIsOwner: c.senderIsOwner, params: input.params },
+            { decision: out.decision.kind, ruleIds: out.decision.ruleIds, reason: out.decision.reason, evidence: out.decision.evidence, latencyUs },
+          );
+        } catch (err) {
+          if (out.decision.kind !== "block" && (policy.isHighStakes(tool) || out.decision.kind === "escalate" || policy.isCritical(c))) {
+            out = { ...out, decision: { kind: "block", ruleIds: ["audit.unavailable"], reason: `The audit log cannot be written (${(err as Error).message}), so this high-stakes call is blocked.` } };
+          }
+        }
+      }
+      return { ...out, latencyUs };
     },
+    audit,
     detectOverride: (text) => (overrideEnabled ? detect(text) : undefined),
   };
 }

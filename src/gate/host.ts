@@ -17,6 +17,8 @@ export type HostLayout = {
   /** agent id -> workspace; "*" is the default. */
   workspaces: ReadonlyMap<string, string>;
   protectedPaths: readonly string[];
+  auditDir: string;
+  signingKey?: string;
 };
 
 type OpenClawConfigLike = {
@@ -111,9 +113,13 @@ export function hostLayout(options: { env: Env; config: Config; openclawConfig?:
     ...(options.pluginRoot ? [options.pluginRoot] : []),
     ...(config.envFile ? [resolve(dirname(openclawConfigPath), expandHome(config.envFile, home))] : []),
     ...config.selfProtect.paths.map((p) => resolve(expandHome(p, home))),
+    ...(config.audit.dir ? [resolve(expandHome(config.audit.dir, home))] : []),
+    ...(config.audit.signingKey ? [resolve(expandHome(config.audit.signingKey, home))] : []),
   ];
   const protectedPaths = [...new Set(raw.flatMap((p) => [p, realPathOf(p)]))];
-  return { home, openclawStateDir, openclawConfigPath, stateDir, workspaces, protectedPaths };
+  const auditDir = config.audit.dir ? resolve(expandHome(config.audit.dir, home)) : join(stateDir, "audit");
+  const signingKey = config.audit.signingKey ? resolve(expandHome(config.audit.signingKey, home)) : undefined;
+  return { home, openclawStateDir, openclawConfigPath, stateDir, workspaces, protectedPaths, auditDir, ...(signingKey ? { signingKey } : {}) };
 }
 
 export function workspaceFor(layout: HostLayout, agentId: string | undefined): string {

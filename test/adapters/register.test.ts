@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { type CoordinatorApi, HOOK_PRIORITY, registerCoordinator } from "../../src/adapters/openclaw/register.ts";
 
@@ -25,6 +28,10 @@ function fakeApi(pluginConfig: Record<string, unknown>): { api: CoordinatorApi; 
 }
 
 const GROUP = "agent:main:telegram:group:-100123";
+// The plugin records to <OpenClaw state dir>/otheru-coordinator/audit: keep it in a temp dir.
+const STATE = mkdtempSync(join(tmpdir(), "oc-register-"));
+process.env.OPENCLAW_STATE_DIR = STATE;
+process.on("exit", () => rmSync(STATE, { recursive: true, force: true }));
 
 describe("register(api) and the before_tool_call adapter", () => {
   const config = { rules: [{ id: "no-exec-in-groups", match: { chatTypes: ["group"] }, deny: ["exec"] }], highStakesAction: "allow" };
@@ -32,7 +39,7 @@ describe("register(api) and the before_tool_call adapter", () => {
   test("wires before_tool_call first in priority, the message hooks and one service", () => {
     const { api, reg } = fakeApi(config);
     registerCoordinator(api);
-    assert.deepEqual([...reg.hooks.keys()].sort(), ["before_prompt_build", "before_tool_call", "message_received"]);
+    assert.deepEqual([...reg.hooks.keys()].sort(), ["after_tool_call", "before_prompt_build", "before_tool_call", "message_received"]);
     assert.equal(reg.hooks.get("before_tool_call")?.priority, HOOK_PRIORITY);
     assert.deepEqual(reg.services.map((s) => s.id), ["otheru-coordinator"]);
   });

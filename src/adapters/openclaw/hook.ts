@@ -5,7 +5,7 @@ import { redactSecrets } from "../../patterns/secrets.ts";
 import type { Decision } from "../../policy/types.ts";
 
 /** The parts of OpenClaw's before_tool_call event and ctx we read (all optional: the host may omit any). */
-export type ToolCallEvent = { toolName?: unknown; params?: unknown; derivedPaths?: readonly string[] | undefined; toolCallId?: string | undefined };
+export type ToolCallEvent = { toolName?: unknown; params?: unknown; derivedPaths?: readonly string[] | undefined; toolCallId?: string | undefined; runId?: string | undefined };
 export type ToolCallCtx = {
   agentId?: string | undefined;
   sessionKey?: string | undefined;
@@ -41,7 +41,7 @@ export function summariseParams(params: unknown): string {
   return text.length > MAX_SUMMARY ? `${text.slice(0, MAX_SUMMARY)}…` : text;
 }
 
-export function toHookResult(decision: Decision, tool: string, params: unknown, approvalTimeoutMs: number, log: HookLog): HookResult {
+export function toHookResult(decision: Decision, tool: string, params: unknown, approvalTimeoutMs: number, log: HookLog, onResolved?: (outcome: string) => void): HookResult {
   switch (decision.kind) {
     case "allow":
       return undefined;
@@ -55,7 +55,10 @@ export function toHookResult(decision: Decision, tool: string, params: unknown, 
           severity: decision.ruleIds.some((id) => id.startsWith("critical.")) ? "critical" : "warning",
           timeoutMs: approvalTimeoutMs,
           allowedDecisions: ["allow-once", "deny"],
-          onResolution: (outcome) => log.info(`otheru-coordinator: approval for ${tool} [${decision.ruleIds.join(", ")}] resolved: ${outcome}`),
+          onResolution: (outcome) => {
+            log.info(`otheru-coordinator: approval for ${tool} [${decision.ruleIds.join(", ")}] resolved: ${outcome}`);
+            onResolved?.(outcome);
+          },
         },
       };
     default: {
@@ -77,12 +80,16 @@ export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log:
         agentId: ctx?.agentId,
         requester: ctx?.requester,
         derivedPaths: event?.derivedPaths,
+        toolCallId: event?.toolCallId,
+        runId: event?.runId,
       });
       const d = result.decision;
       if (d.kind !== "allow") {
         log.warn(`otheru-coordinator: ${d.kind} ${tool || "(no tool)"} session=${ctx?.sessionKey ?? "?"} [${d.ruleIds.join(", ")}] ${d.reason}`);
       }
-      return toHookResult(d, tool, event?.params, approvalTimeoutMs, log);
+      const onResolution = (outcome: string) =>
+        void gate.audit?.event({ kind: "approval", tool, toolCallId: event?.toolCallId ?? null, sessionKey: ctx?.sessionKey ?? null, ruleIds: [...d.ruleIds], outcome }).catch(() => undefined);
+      return toHookResult(d, tool, event?.params, approvalTimeoutMs, log, onResolution);
     } catch (err) {
       log.error(`otheru-coordinator: hook failure on ${tool || "(no tool)"}: ${(err as Error).message}`);
       return { block: true, blockReason: `otheru-coordinator: the coordinator failed while checking this call, so it is blocked [engine.error]` };
@@ -97,8 +104,35 @@ export function createOverrideWatcher(gate: Gate, log: HookLog, seen: { count: n
     const hit = gate.detectOverride(text);
     if (!hit) return;
     seen.count++;
+    void gate.audit?.event({ kind: "override.attempt", hook: where.hook, sessionKey: where.sessionKey ?? null, sender: where.senderId ?? null, matched: hit.matched, policyHash: gate.policyHash }).catch(() => undefined);
     log.warn(
       `otheru-coordinator: policy override attempt recorded [${hit.ruleId}] via ${where.hook} session=${where.sessionKey ?? "?"} sender=${where.senderId ?? "?"} matched=${JSON.stringify(redactSecrets(hit.matched))}; policy unchanged (hash ${gate.policyHash.slice(0, 12)})`,
     );
+  };
+}
+
+/** The parts of OpenClaw's after_tool_call event we read. */
+export type AfterToolCallEvent = { toolName?: unknown; toolCallId?: string | undefined; runId?: string | undefined; result?: unknown; error?: unknown; durationMs?: unknown };
+
+/** after_tool_call: the outcome record (ran / blocked / error) that pairs with the call's before-record. */
+export function createAfterToolCall(gate: Gate, log: HookLog) {
+  return async (event: AfterToolCallEvent, ctx: ToolCallCtx): Promise<void> => {
+    if (!gate.audit) return;
+    const details = (event?.result as { details?: { status?: unknown } } | undefined)?.details;
+    const outcome = event?.error !== undefined && event.error !== null ? "error" : details?.status === "blocked" ? "blocked" : "ran";
+    try {
+      await gate.audit.after({
+        tool: typeof event?.toolName === "string" ? event.toolName : "",
+        toolCallId: event?.toolCallId,
+        runId: event?.runId,
+        sessionKey: ctx?.sessionKey,
+        outcome,
+        durationMs: typeof event?.durationMs === "number" ? event.durationMs : undefined,
+        result: event?.result,
+        error: event?.error === undefined || event.error === null ? undefined : String(event.error),
+      });
+    } catch (err) {
+      log.error(`otheru-coordinator: could not record the outcome of ${String(event?.toolName)}: ${(err as Error).message}`);
+    }
   };
 }

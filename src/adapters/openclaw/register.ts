@@ -4,7 +4,7 @@ import { ConfigError, defaultEnvFileFor, type LoadedConfig, loadConfig, PLUGIN_I
 import { createGate, type Gate } from "../../gate/gate.ts";
 import { hostLayout, openclawPaths } from "../../gate/host.ts";
 import { canonicalJson, sha256Hex } from "../../config/canonical.ts";
-import { createBeforeToolCall, createOverrideWatcher, type HookLog } from "./hook.ts";
+import { createAfterToolCall, createBeforeToolCall, createOverrideWatcher, type HookLog } from "./hook.ts";
 
 export type CoordinatorApi = Pick<OpenClawPluginApi, "on" | "registerService" | "logger" | "pluginConfig" | "config" | "registrationMode"> & {
   rootDir?: string | undefined;
@@ -30,7 +30,7 @@ function build(api: CoordinatorApi): Built {
   const probe = openclawPaths(env);
   const result = loadConfig(api.pluginConfig ?? {}, { env, baseDir: probe.openclawStateDir, defaultEnvFile: defaultEnvFileFor(probe.openclawConfigPath) });
   let built: Built;
-  if (result.ok) built = { ok: true, loaded: result.value, gate: createGate(result.value, layoutFor(result.value)) };
+  if (result.ok) built = { ok: true, loaded: result.value, gate: createGate(result.value, layoutFor(result.value), { audit: "config" }) };
   else built = { ok: false, problems: result.problems };
   cache.set(key, built);
   return built;
@@ -69,6 +69,7 @@ export function registerCoordinator(api: CoordinatorApi): void {
   const { gate, loaded } = built;
   const watch = createOverrideWatcher(gate, log, overrideSeen);
   api.on("before_tool_call", createBeforeToolCall(gate, loaded.config.approvals.timeoutMs, log), { priority: HOOK_PRIORITY });
+  api.on("after_tool_call", createAfterToolCall(gate, log));
   api.on("message_received", (event, ctx) => {
     watch(event.content, { hook: "message_received", sessionKey: event.sessionKey ?? ctx.sessionKey, senderId: event.senderId });
   });
