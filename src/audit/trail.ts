@@ -50,9 +50,16 @@ function redactionKey(path: string): Buffer {
 export function createAuditTrail(options: AuditOptions & { secretValues: readonly string[]; redactionKeyPath: string; policyHash: string }): AuditTrail {
   let log: AuditLog | undefined;
   let redactor: Redactor | undefined;
+  let initError: string | undefined;
   const ready = (): { log: AuditLog; redactor: Redactor } => {
     if (!log || !redactor) {
-      redactor = createRedactor(options.secretValues, redactionKey(options.redactionKeyPath));
+      try {
+        redactor = createRedactor(options.secretValues, redactionKey(options.redactionKeyPath));
+      } catch (err) {
+        initError = `audit log unavailable: the redaction key cannot be read or created (${(err as Error).message})`;
+        throw new Error(initError);
+      }
+      initError = undefined;
       log = createAuditLog(options);
       void log.append({ kind: "config.load", policyHash: options.policyHash }).catch(() => undefined);
     }
@@ -60,7 +67,7 @@ export function createAuditTrail(options: AuditOptions & { secretValues: readonl
   };
   return {
     dir: options.dir,
-    before(call, d) {
+    async before(call, d) {
       const { log: l, redactor: r } = ready();
       return l.append({
         kind: "call.before",
@@ -80,7 +87,7 @@ export function createAuditTrail(options: AuditOptions & { secretValues: readonl
         latencyUs: d.latencyUs,
       });
     },
-    after(o) {
+    async after(o) {
       const { log: l, redactor: r } = ready();
       let summary: string | null = null;
       if (o.result !== undefined) {
@@ -102,11 +109,14 @@ export function createAuditTrail(options: AuditOptions & { secretValues: readonl
         error: o.error === undefined ? null : r.text(o.error).slice(0, 500),
       });
     },
-    event(entry) {
+    async event(entry) {
       const { log: l, redactor: r } = ready();
       return l.append(r.value(entry) as AuditEntry);
     },
-    status: () => (log ? log.status() : { ok: true, dir: options.dir, records: 0, lastHash: "" }),
+    status: () => {
+      if (initError !== undefined) return { ok: false, error: initError, dir: options.dir, records: 0, lastHash: "" };
+      return log ? log.status() : { ok: true, dir: options.dir, records: 0, lastHash: "" };
+    },
     redact: (text) => ready().redactor.text(text),
     close: async () => {
       await log?.close();

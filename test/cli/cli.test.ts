@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -106,5 +106,72 @@ describe("otheru-coordinator status", () => {
     assert.deepEqual(status.rules, ["r1"]);
     const v = run(["config", "validate", cfg]);
     assert.ok(v.stdout.includes(`policy hash ${status.policyHash}`));
+  });
+});
+
+describe("otheru-coordinator audit and evaluate --audit-dir", () => {
+  test("evaluate --audit-dir records exactly what the hook records", async () => {
+    const { registerCoordinator } = await import("../../src/adapters/openclaw/register.ts");
+    const cfg = join(dir, "audited.json");
+    writeFileSync(cfg, JSON.stringify({ rules: [{ id: "no-exec-in-groups", match: { chatTypes: ["group"] }, deny: ["exec"] }] }));
+    const cases = [
+      { id: "a", tool: "exec", params: { command: "rm -rf ~" }, sessionKey: "agent:main:main" },
+      { id: "b", tool: "exec", params: { command: "ls" }, sessionKey: "agent:main:telegram:group:-1" },
+      { id: "c", tool: "read", params: { path: "README.md" }, sessionKey: "agent:main:main" },
+    ];
+    const cliDir = join(dir, "audit-cli");
+    // Both run with the same OpenClaw state dir and home, so they protect the same paths.
+    const state = join(dir, "hook-state");
+    const r = run(["evaluate", "--config", cfg, "--audit-dir", cliDir], `${cases.map((c) => JSON.stringify(c)).join("\n")}\n`, { OPENCLAW_STATE_DIR: state });
+    assert.equal(r.code, 0, r.stderr);
+    // The hook, through register(), with the same config; it records to <state>/otheru-coordinator/audit.
+    const saved = { s: process.env.OPENCLAW_STATE_DIR, h: process.env.HOME };
+    process.env.OPENCLAW_STATE_DIR = state;
+    process.env.HOME = join(dir, "home");
+    const hooks = new Map<string, (e: unknown, c: unknown) => unknown>();
+    registerCoordinator({
+      pluginConfig: JSON.parse(readFileSync(cfg, "utf8")) as Record<string, unknown>,
+      config: {},
+      registrationMode: "full",
+      logger: { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} },
+      on: (name: string, h: (e: unknown, c: unknown) => unknown) => hooks.set(name, h),
+      registerService: () => {},
+    } as unknown as Parameters<typeof registerCoordinator>[0]);
+    for (const c of cases) await hooks.get("before_tool_call")?.({ toolName: c.tool, params: c.params }, { sessionKey: c.sessionKey });
+    process.env.OPENCLAW_STATE_DIR = saved.s;
+    process.env.HOME = saved.h;
+    await new Promise((res) => setTimeout(res, 100));
+    const read = (d: string) =>
+      readdirSync(d)
+        .filter((f) => f.endsWith(".jsonl"))
+        .flatMap((f) => readFileSync(join(d, f), "utf8").trim().split("\n"))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((x) => x.kind === "call.before")
+        .map(({ tool, args, decision, ruleIds, reason, sessionKey, chatType }) => ({ tool, args, decision, ruleIds, reason, sessionKey, chatType }));
+    const fromCli = read(cliDir);
+    assert.equal(fromCli.length, 3);
+    assert.deepEqual(fromCli, read(join(state, "otheru-coordinator", "audit")));
+    const v = run(["audit", "verify", cliDir]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /^ok: 4 records in 1 files/);
+  });
+
+  test("audit verify exits 1 naming the first break; usage errors exit 2", () => {
+    const d = join(dir, "audit-cli");
+    const f = readdirSync(d).find((x) => x.endsWith(".jsonl")) as string;
+    const text = readFileSync(join(d, f), "utf8");
+    writeFileSync(join(d, f), text.replace('"decision":"allow"', '"decision":"block"'));
+    const v = run(["audit", "verify", d]);
+    assert.equal(v.code, 1);
+    assert.match(v.stdout, /^BROKEN: \d{4}-\d{2}-\d{2}\.jsonl line \d+ \(seq \d+\): edited: the record's content does not match its hash\n$/);
+    assert.equal(run(["audit", "verify"]).code, 2);
+    assert.equal(run(["audit", "verify", join(dir, "nope")]).code, 2);
+  });
+
+  test("audit keygen", () => {
+    const k = run(["audit", "keygen", join(dir, "cp.pem")]);
+    assert.equal(k.code, 0, k.stderr);
+    assert.match(k.stdout, /key id {6}[0-9a-f]{16}/);
+    assert.equal(run(["audit", "keygen", join(dir, "cp.pem")]).code, 2);
   });
 });

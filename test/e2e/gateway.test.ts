@@ -1,6 +1,6 @@
 // E2E: the real OpenClaw 2026.9.6 loads ./plugin and gates exec in embedded (agent --local) and gateway (chat.send) turns.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startMockModel, toolResultsSeen } from "../fakes/mock-model.ts";
 import type { MockModel, MockScript } from "../fakes/mock-model.ts";
+import { verifyAuditDir } from "../../src/audit/verify.ts";
 import { agentReplyText, createOpenClawHome } from "./harness.ts";
 import type { OpenClawHome } from "./harness.ts";
 
@@ -162,4 +163,23 @@ describe("gateway turns (chat.send)", () => {
     assert.ok(reason.includes(GROUP_RULE_IN_BRACKETS), reason);
     assert.ok(turn.replyText.startsWith(`MOCK-FINAL: tool result was: ${BLOCK_PREFIX}`), turn.replyText);
   });
+});
+
+// Every call above went through the audit trail: before-records with decisions, after-records with outcomes.
+test("the audit trail of all these turns verifies and pairs each call with its outcome", { timeout: 60_000 }, async () => {
+  await home().stopGateway();
+  const dir = join(home().stateDir, "otheru-coordinator", "audit");
+  const result = await verifyAuditDir(dir);
+  assert.ok(result.ok, JSON.stringify(result.break));
+  const records = readdirSync(dir)
+    .filter((f) => f.endsWith(".jsonl"))
+    .flatMap((f) => readFileSync(join(dir, f), "utf8").trim().split("\n"))
+    .map((l) => JSON.parse(l) as { kind: string; tool?: string; decision?: string; ruleIds?: string[]; toolCallId?: string | null; outcome?: string });
+  const before = records.filter((r) => r.kind === "call.before" && r.tool === "exec");
+  assert.ok(before.some((r) => r.decision === "block" && r.ruleIds?.includes("fs.destructive")), "the destructive exec is recorded as blocked");
+  assert.ok(before.some((r) => r.decision === "block" && r.ruleIds?.includes("no-exec-in-groups")), "the group exec is recorded as blocked");
+  assert.ok(before.filter((r) => r.decision === "allow").length >= 2, "the allowed execs are recorded");
+  const afterRecords = records.filter((r) => r.kind === "call.after" && r.tool === "exec");
+  assert.ok(afterRecords.some((r) => r.outcome === "ran") && afterRecords.some((r) => r.outcome === "blocked"), JSON.stringify(afterRecords.map((r) => r.outcome)));
+  assert.ok(records.some((r) => r.kind === "config.load"));
 });
