@@ -5,7 +5,7 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, re
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { type AuditEntry, type AuditRecord, checkpointPayload, DAY_FILE, dayFile, GENESIS_HASH, recordHash, recordLine } from "./record.ts";
+import { type AuditEntry, type AuditRecord, checkpointPayload, DAY_FILE, dayFile, GENESIS_HASH, sealRecord } from "./record.ts";
 
 export type AuditOptions = {
   dir: string;
@@ -29,7 +29,7 @@ export type AuditLog = {
   close(): Promise<void>;
 };
 
-type Pending = { record: AuditRecord; file: string; resolve: (r: AuditRecord) => void; reject: (e: Error) => void };
+type Pending = { record: AuditRecord; line: string; file: string; resolve: (r: AuditRecord) => void; reject: (e: Error) => void };
 
 const TAIL_BYTES = 4 * 1024 * 1024;
 
@@ -139,7 +139,7 @@ export function createAuditLog(options: AuditOptions): AuditLog {
       const file = (batch[i] as Pending).file;
       let j = i;
       let text = "";
-      while (j < batch.length && (batch[j] as Pending).file === file) text += recordLine((batch[j++] as Pending).record);
+      while (j < batch.length && (batch[j] as Pending).file === file) text += (batch[j++] as Pending).line;
       const handle = ensureFile(file);
       try {
         writeSync(handle, text);
@@ -187,12 +187,11 @@ export function createAuditLog(options: AuditOptions): AuditLog {
 
   function enqueue(entry: AuditEntry): Promise<AuditRecord> {
     const time = now().toISOString();
-    const base = { ...entry, v: 1 as const, seq: seq + 1, time, instance, prev: lastHash };
-    const record = { ...base, hash: recordHash(base) } as AuditRecord;
+    const { record, line } = sealRecord({ ...entry, v: 1 as const, seq: seq + 1, time, instance, prev: lastHash });
     seq = record.seq;
     lastHash = record.hash;
     return new Promise<AuditRecord>((resolve, reject) => {
-      queue.push({ record, file: fileFor(record), resolve, reject });
+      queue.push({ record, line, file: fileFor(record), resolve, reject });
       scheduleFlush();
     });
   }

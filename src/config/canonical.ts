@@ -1,18 +1,59 @@
-// Canonical JSON (RFC 8785 style: sorted keys, no whitespace) and its sha256, for policy hashes.
+// Canonical JSON (RFC 8785: keys sorted by UTF-16 code units, no whitespace, ECMAScript number and string
+// serialisation) and its sha256, for policy hashes and audit records.
 import { createHash } from "node:crypto";
 
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") {
-    if (typeof value === "number" && !Number.isFinite(value)) throw new TypeError("non-finite number in canonical JSON");
-    return JSON.stringify(value) ?? "null";
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "number":
+      if (!Number.isFinite(value)) throw new TypeError("non-finite number in canonical JSON");
+      return JSON.stringify(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "object": {
+      if (value === null) return "null";
+      if (Array.isArray(value)) {
+        let out = "[";
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ",";
+          const v: unknown = value[i];
+          out += v === undefined || typeof v === "function" ? "null" : canonicalJson(v);
+        }
+        return `${out}]`;
+      }
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj).sort();
+      let out = "{";
+      let first = true;
+      for (const k of keys) {
+        const v = obj[k];
+        if (v === undefined || typeof v === "function") continue;
+        out += `${first ? "" : ","}${JSON.stringify(k)}:${canonicalJson(v)}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
+    default:
+      return "null";
   }
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
 }
 
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * Canonical JSON of `fields` with one more top-level string field inserted in its sorted place, given the
+ * canonical text of each field once: how an audit record gets its own hash without serialising twice.
+ */
+export function canonicalWithExtra(fields: ReadonlyArray<readonly [string, string]>, extraKey: string, extraValue: string): { without: string; withExtra: string } {
+  const sorted = [...fields].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const parts = sorted.map(([k, v]) => `${JSON.stringify(k)}:${v}`);
+  const without = `{${parts.join(",")}}`;
+  const at = sorted.findIndex(([k]) => k > extraKey);
+  const extra = `${JSON.stringify(extraKey)}:${JSON.stringify(extraValue)}`;
+  if (at < 0) parts.push(extra);
+  else parts.splice(at, 0, extra);
+  return { without, withExtra: `{${parts.join(",")}}` };
 }

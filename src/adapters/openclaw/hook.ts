@@ -119,7 +119,7 @@ export function createAfterToolCall(gate: Gate, log: HookLog) {
   return async (event: AfterToolCallEvent, ctx: ToolCallCtx): Promise<void> => {
     if (!gate.audit) return;
     const details = (event?.result as { details?: { status?: unknown } } | undefined)?.details;
-    const outcome = event?.error !== undefined && event.error !== null ? "error" : details?.status === "blocked" ? "blocked" : "ran";
+    const outcome = details?.status === "blocked" ? "blocked" : event?.error !== undefined && event.error !== null ? "error" : "ran";
     try {
       await gate.audit.after({
         tool: typeof event?.toolName === "string" ? event.toolName : "",
