@@ -39,9 +39,7 @@ export function recordLine(record: AuditRecord): string {
 export function sealRecord(base: Omit<AuditRecord, "hash">): { record: AuditRecord; line: string } {
   const fields: [string, string][] = [];
   for (const [k, v] of Object.entries(base)) if (v !== undefined && typeof v !== "function") fields.push([k, canonicalJson(v)]);
-  const { without } = canonicalWithExtra(fields, "hash", "");
-  const hash = sha256Hex(without);
-  const { withExtra } = canonicalWithExtra(fields, "hash", hash);
+  const { withExtra, extra: hash } = canonicalWithExtra(fields, "hash", sha256Hex);
   return { record: { ...base, hash } as AuditRecord, line: `${withExtra}\n` };
 }
 

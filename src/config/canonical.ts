@@ -47,13 +47,18 @@ export function sha256Hex(text: string): string {
  * Canonical JSON of `fields` with one more top-level string field inserted in its sorted place, given the
  * canonical text of each field once: how an audit record gets its own hash without serialising twice.
  */
-export function canonicalWithExtra(fields: ReadonlyArray<readonly [string, string]>, extraKey: string, extraValue: string): { without: string; withExtra: string } {
+export function canonicalWithExtra(fields: ReadonlyArray<readonly [string, string]>, extraKey: string, extraValue: (without: string) => string): { without: string; withExtra: string; extra: string } {
   const sorted = [...fields].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const parts = sorted.map(([k, v]) => `${JSON.stringify(k)}:${v}`);
-  const without = `{${parts.join(",")}}`;
-  const at = sorted.findIndex(([k]) => k > extraKey);
-  const extra = `${JSON.stringify(extraKey)}:${JSON.stringify(extraValue)}`;
-  if (at < 0) parts.push(extra);
-  else parts.splice(at, 0, extra);
-  return { without, withExtra: `{${parts.join(",")}}` };
+  let before = "";
+  let after = "";
+  for (const [k, v] of sorted) {
+    const member = `${JSON.stringify(k)}:${v}`;
+    if (k < extraKey) before += before === "" ? member : `,${member}`;
+    else after += after === "" ? member : `,${member}`;
+  }
+  const without = `{${before}${before !== "" && after !== "" ? "," : ""}${after}}`;
+  const extra = extraValue(without);
+  const member = `${JSON.stringify(extraKey)}:${JSON.stringify(extra)}`;
+  const withExtra = `{${before}${before === "" ? "" : ","}${member}${after === "" ? "" : ","}${after}}`;
+  return { without, withExtra, extra };
 }
