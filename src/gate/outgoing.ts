@@ -2,7 +2,7 @@
 // values of the operator's configured secrets (.env). Async; only runs for sending tools.
 import { lintSource } from "@secretlint/core";
 import { creator as recommended } from "@secretlint/secretlint-rule-preset-recommend";
-import { ownsSecret } from "../patterns/secrets.ts";
+import { ownsSecret, urlHost } from "../patterns/secrets.ts";
 import type { Finding } from "../patterns/types.ts";
 
 const CONFIG = { rules: [{ id: "@secretlint/secretlint-rule-preset-recommend", rule: recommended }] };
@@ -18,7 +18,7 @@ const KIND_BY_RULE: Readonly<Record<string, string>> = {
 };
 
 function urlHosts(strings: readonly string[]): string[] {
-  return strings.map((t) => /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?([^:/?#]+)/i.exec(t)?.[1]).filter((h): h is string => h !== undefined);
+  return strings.map(urlHost).filter((h): h is string => h !== undefined);
 }
 
 /** `lint`: run secretlint too (sending tools); otherwise only the configured values are checked. */

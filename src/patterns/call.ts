@@ -1,6 +1,6 @@
 // Per-tool argument analysis: which paths a call touches, shell findings, and its string values.
 import { absolutePath, lexicalPath as lexical } from "./paths.ts";
-import { findSecretShape, ownsSecret } from "./secrets.ts";
+import { findSecretShape, ownsSecret, urlHost } from "./secrets.ts";
 import { analyseShell, type ShellAnalysis } from "./shell.ts";
 import { cleanUnicode } from "./unicode.ts";
 import type { Finding, PathAccess, PathEnv, PathRef } from "./types.ts";
@@ -119,7 +119,7 @@ export function analyseCall(tool: string, params: Record<string, unknown>, optio
     }
     if (SENDERS.test(name)) {
       // A token sent to its own service (a Telegram token to api.telegram.org) is how the token is used, not a leak.
-      const hosts = out.strings.map((t) => /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?([^:/?#]+)/i.exec(t)?.[1]).filter((h): h is string => h !== undefined);
+      const hosts = out.strings.map(urlHost).filter((h): h is string => h !== undefined);
       const leaked = out.strings.find((t) => {
         const kind = findSecretShape(t);
         return kind !== undefined && !(hosts.length > 0 && hosts.every((h) => ownsSecret(h, kind)));

@@ -38,6 +38,11 @@ const OWNERS: Readonly<Record<string, readonly string[]>> = {
   "AWS access key id": ["amazonaws.com"],
 };
 
+/** The host of a URL-shaped argument (scheme://[user@]host…), or undefined. */
+export function urlHost(arg: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/?#]+)/i.exec(arg)?.[1];
+}
+
 /** True when `host` is (a subdomain of) a service that owns credentials of this kind. */
 export function ownsSecret(host: string, kind: string): boolean {
   const h = host.toLowerCase();

@@ -1,7 +1,7 @@
 // Shell analysis: parse with unbash, expand and unwrap like the shell would, and report commands, paths and findings.
 import { type Command, forEachChild, parse, type ParsedScript, type SyntaxNode, type Word } from "unbash";
 import { credentialKind } from "./credentials.ts";
-import { findSecretShape, ownsSecret } from "./secrets.ts";
+import { findSecretShape, ownsSecret, urlHost } from "./secrets.ts";
 import { binariesMatching, expandBraces } from "./expand.ts";
 import { analyseInlineCode, inlineCode } from "./interpreters.ts";
 import { absolutePath, lexicalPath } from "./paths.ts";
@@ -205,10 +205,6 @@ function isLocalHost(host: string): boolean {
   return /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?|0\.0\.0\.0)$/i.test(host);
 }
 
-function urlHost(arg: string): string | undefined {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/?#]+)/i.exec(arg);
-  return m?.[1];
-}
 
 /** Per-command semantics: the paths it touches and single-command catalogue rules. */
 function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void {
