@@ -156,6 +156,19 @@ export const ConfigSchema = z
       .strict()
       .default({ timeoutMs: 120_000 })
       .describe("Escalation via OpenClaw approvals."),
+    decisionNotes: z
+      .object({
+        enabled: z.boolean().default(true).describe("Append each decided call and its outcome to the agent workspace's daily memory file."),
+        dir: z
+          .string()
+          .min(1)
+          .regex(/^(?!\/)(?!.*\.\.)/, "must be a relative path inside the workspace")
+          .default("memory")
+          .describe("Folder inside the agent workspace for the daily files (YYYY-MM-DD.md, heading \"## Coordinator decisions\")."),
+      })
+      .strict()
+      .default({ enabled: true, dir: "memory" })
+      .describe("Daily decision notes (private memory: keep them out of group sessions)."),
     audit: z
       .object({
         enabled: z.boolean().default(true).describe("Record every tool call (before and after), config loads and override attempts in a hash-chained log."),

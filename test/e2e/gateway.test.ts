@@ -182,4 +182,11 @@ test("the audit trail of all these turns verifies and pairs each call with its o
   const afterRecords = records.filter((r) => r.kind === "call.after" && r.tool === "exec");
   assert.ok(afterRecords.some((r) => r.outcome === "ran") && afterRecords.some((r) => r.outcome === "blocked"), JSON.stringify(afterRecords.map((r) => r.outcome)));
   assert.ok(records.some((r) => r.kind === "config.load"));
+  // …and each decision is noted in the workspace's daily memory file.
+  const notesDir = join(workspace, "memory");
+  const notes = readdirSync(notesDir).filter((f) => f.endsWith(".md")).map((f) => readFileSync(join(notesDir, f), "utf8")).join("");
+  assert.match(notes, /## Coordinator decisions/);
+  assert.match(notes, /exec .* — block \[fs\.destructive\], blocked/);
+  assert.match(notes, /exec .* — block \[no-exec-in-groups\], blocked/);
+  assert.match(notes, /exec .* — allow \[highstakes\.default\], ran/);
 });

@@ -1,6 +1,9 @@
 // Host event + ctx -> gate input; Decision -> before_tool_call result. Any failure here blocks the call.
 import type { Gate } from "../../gate/gate.ts";
 import { formatReason } from "../../gate/gate.ts";
+import { dayFile } from "../../audit/record.ts";
+import { workspaceFor } from "../../gate/host.ts";
+import { appendDecisionNote, noteLine } from "../../memory/decision-notes.ts";
 import { redactSecrets } from "../../patterns/secrets.ts";
 import type { Decision } from "../../policy/types.ts";
 
@@ -68,8 +71,12 @@ export function toHookResult(decision: Decision, tool: string, params: unknown, 
   }
 }
 
+/** Decisions waiting for their outcome (after_tool_call), by toolCallId; bounded. */
+export type PendingDecisions = Map<string, { tool: string; params: unknown; decision: string; ruleIds: readonly string[]; sessionKey?: string | undefined; chatType: string; senderId?: string | undefined; agentId?: string | undefined }>;
+const MAX_PENDING = 2_000;
+
 /** The before_tool_call handler. It never throws: a failure becomes a block with its reason. */
-export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log: HookLog) {
+export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log: HookLog, pending?: PendingDecisions) {
   return async (event: ToolCallEvent, ctx: ToolCallCtx): Promise<HookResult> => {
     const tool = typeof event?.toolName === "string" ? event.toolName : "";
     try {
@@ -84,6 +91,11 @@ export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log:
         runId: event?.runId,
       });
       const d = result.decision;
+      if (pending && event?.toolCallId) {
+        if (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value as string);
+        const c = result.context;
+        pending.set(event.toolCallId, { tool, params: event.params, decision: d.kind, ruleIds: d.ruleIds, sessionKey: c.sessionKey, chatType: c.chatType, senderId: c.senderId, agentId: c.agentId });
+      }
       if (d.kind !== "allow") {
         log.warn(`otheru-coordinator: ${d.kind} ${tool || "(no tool)"} session=${ctx?.sessionKey ?? "?"} [${d.ruleIds.join(", ")}] ${d.reason}`);
       }
@@ -114,12 +126,26 @@ export function createOverrideWatcher(gate: Gate, log: HookLog, seen: { count: n
 /** The parts of OpenClaw's after_tool_call event we read. */
 export type AfterToolCallEvent = { toolName?: unknown; toolCallId?: string | undefined; runId?: string | undefined; result?: unknown; error?: unknown; durationMs?: unknown };
 
-/** after_tool_call: the outcome record (ran / blocked / error) that pairs with the call's before-record. */
-export function createAfterToolCall(gate: Gate, log: HookLog) {
+export type NotesOptions = { enabled: boolean; dir: string; timeZone: string; pending: PendingDecisions };
+
+/** after_tool_call: the outcome record (ran / blocked / error) that pairs with the call's before-record, and the day's decision note. */
+export function createAfterToolCall(gate: Gate, log: HookLog, notes?: NotesOptions) {
   return async (event: AfterToolCallEvent, ctx: ToolCallCtx): Promise<void> => {
-    if (!gate.audit) return;
     const details = (event?.result as { details?: { status?: unknown } } | undefined)?.details;
     const outcome = details?.status === "blocked" ? "blocked" : event?.error !== undefined && event.error !== null ? "error" : "ran";
+    const decided = event?.toolCallId ? notes?.pending.get(event.toolCallId) : undefined;
+    if (notes?.enabled && decided && event?.toolCallId) {
+      notes.pending.delete(event.toolCallId);
+      try {
+        const now = new Date();
+        const redact = (s: string) => (gate.audit ? gate.audit.redact(s) : redactSecrets(s));
+        const line = noteLine({ time: now, tool: decided.tool, params: decided.params, decision: decided.decision, ruleIds: decided.ruleIds, outcome, sessionKey: decided.sessionKey, chatType: decided.chatType, senderId: decided.senderId }, notes.timeZone, redact);
+        appendDecisionNote(workspaceFor(gate.layout, decided.agentId), notes.dir, dayFile(now, notes.timeZone).replace(/\.jsonl$/, ""), line);
+      } catch (err) {
+        log.error(`otheru-coordinator: could not write the decision note for ${decided.tool}: ${(err as Error).message}`);
+      }
+    }
+    if (!gate.audit) return;
     try {
       await gate.audit.after({
         tool: typeof event?.toolName === "string" ? event.toolName : "",

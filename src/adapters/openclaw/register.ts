@@ -4,7 +4,7 @@ import { ConfigError, defaultEnvFileFor, type LoadedConfig, loadConfig, PLUGIN_I
 import { createGate, type Gate } from "../../gate/gate.ts";
 import { hostLayout, openclawPaths } from "../../gate/host.ts";
 import { canonicalJson, sha256Hex } from "../../config/canonical.ts";
-import { createAfterToolCall, createBeforeToolCall, createOverrideWatcher, type HookLog } from "./hook.ts";
+import { createAfterToolCall, createBeforeToolCall, createOverrideWatcher, type HookLog, type PendingDecisions } from "./hook.ts";
 
 export type CoordinatorApi = Pick<OpenClawPluginApi, "on" | "registerService" | "logger" | "pluginConfig" | "config" | "registrationMode"> & {
   rootDir?: string | undefined;
@@ -68,8 +68,12 @@ export function registerCoordinator(api: CoordinatorApi): void {
 
   const { gate, loaded } = built;
   const watch = createOverrideWatcher(gate, log, overrideSeen);
-  api.on("before_tool_call", createBeforeToolCall(gate, loaded.config.approvals.timeoutMs, log), { priority: HOOK_PRIORITY });
-  api.on("after_tool_call", createAfterToolCall(gate, log));
+  const pending: PendingDecisions = new Map();
+  api.on("before_tool_call", createBeforeToolCall(gate, loaded.config.approvals.timeoutMs, log, pending), { priority: HOOK_PRIORITY });
+  api.on(
+    "after_tool_call",
+    createAfterToolCall(gate, log, { enabled: loaded.config.decisionNotes.enabled, dir: loaded.config.decisionNotes.dir, timeZone: loaded.config.audit.timeZone, pending }),
+  );
   api.on("message_received", (event, ctx) => {
     watch(event.content, { hook: "message_received", sessionKey: event.sessionKey ?? ctx.sessionKey, senderId: event.senderId });
   });
