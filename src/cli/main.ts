@@ -7,6 +7,7 @@ import { createGate } from "../gate/gate.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { generateSigningKey } from "../audit/keys.ts";
+import { formatRecord, readFiltered } from "../audit/show.ts";
 import { verifyAuditDir } from "../audit/verify.ts";
 import { runEvaluate } from "./evaluate.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, loadForCli, UsageError } from "./io.ts";
@@ -20,6 +21,9 @@ commands:
                                    the policy hash and what the loaded policy contains
   audit verify DIR [--public-key FILE] [--checkpoint HASH]
                                    exit 0 when the hash chain and checkpoint signatures hold, 1 at the first break
+  audit show DIR [--session KEY] [--tool NAME] [--decision D] [--kind K] [--date YYYY-MM-DD] [--json]
+  audit tail DIR [-n N] [same filters]
+                                   audit records for humans, one line each (tail: the last N, default 20)
   audit keygen FILE [--force]      an Ed25519 pair for signed checkpoints (FILE mode 600, FILE.pub)
   config schema                    print the JSON Schema of the plugin config (plugin/openclaw.plugin.json)
   config manifest                  print plugin/openclaw.plugin.json as generated from the schema
@@ -62,6 +66,24 @@ async function main(argv: string[]): Promise<number> {
         else process.stdout.write(`BROKEN: ${r.break?.file} line ${r.break?.line} (seq ${r.break?.seq ?? "?"}): ${r.break?.problem}\n`);
         return r.ok ? EXIT_OK : EXIT_FAILED;
       }
+      if (sub === "show" || sub === "tail") {
+        const { values, positionals } = parseArgs({
+          args,
+          options: { session: { type: "string" }, tool: { type: "string" }, decision: { type: "string" }, kind: { type: "string" }, date: { type: "string" }, lines: { type: "string", short: "n" }, json: { type: "boolean" } },
+          allowPositionals: true,
+          strict: true,
+        });
+        if (positionals.length !== 1) throw new UsageError(`usage: otheru-coordinator audit ${sub} DIR [--session KEY] [--tool NAME] [--decision allow|block|escalate] [--kind KIND] [--date YYYY-MM-DD] [-n N] [--json]`);
+        const dir = resolve(positionals[0] as string);
+        if (!existsSync(dir)) throw new UsageError(`${dir}: no such directory; give the audit directory (default <state dir>/otheru-coordinator/audit)`);
+        if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) throw new UsageError("--date: use YYYY-MM-DD");
+        const n = values.lines === undefined ? (sub === "tail" ? 20 : Number.POSITIVE_INFINITY) : Number(values.lines);
+        if (!Number.isInteger(n) && n !== Number.POSITIVE_INFINITY) throw new UsageError("-n: give a whole number of records");
+        const records = await readFiltered(dir, { session: values.session, tool: values.tool, decision: values.decision, kind: values.kind, date: values.date });
+        const shown = n === Number.POSITIVE_INFINITY ? records : records.slice(Math.max(0, records.length - n));
+        for (const r of shown) process.stdout.write(`${values.json ? JSON.stringify(r) : formatRecord(r)}\n`);
+        return EXIT_OK;
+      }
       if (sub === "keygen") {
         const { values, positionals } = parseArgs({ args, options: { force: { type: "boolean" } }, allowPositionals: true, strict: true });
         if (positionals.length !== 1) throw new UsageError("usage: otheru-coordinator audit keygen FILE [--force]   (writes FILE mode 600 and FILE.pub)");
@@ -69,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`private key ${k.privateKeyPath} (mode 600; set audit.signingKey to it, keep it out of the agent's reach)\npublic key  ${k.publicKeyPath} (give it to audit verify --public-key)\nkey id      ${k.keyId}\n`);
         return EXIT_OK;
       }
-      throw new UsageError("usage: otheru-coordinator audit verify DIR [--public-key FILE] [--checkpoint HASH] | audit keygen FILE");
+      throw new UsageError("usage: otheru-coordinator audit verify DIR [--public-key FILE] [--checkpoint HASH] | audit show|tail DIR [filters] | audit keygen FILE");
     }
     case "status": {
       const { values } = parseArgs({ args: rest, options: { config: { type: "string" }, "state-dir": { type: "string" }, json: { type: "boolean" } }, strict: true });

@@ -156,6 +156,19 @@ describe("otheru-coordinator audit and evaluate --audit-dir", () => {
     assert.match(v.stdout, /^ok: 4 records in 1 files/);
   });
 
+  test("audit show and tail filter and print one line per record", () => {
+    const d = join(dir, "audit-cli");
+    const shown = run(["audit", "show", d, "--kind", "call.before", "--decision", "block"]);
+    assert.equal(shown.code, 0, shown.stderr);
+    const lines = shown.stdout.trim().split("\n");
+    assert.equal(lines.length, 2);
+    assert.match(lines[0] as string, /^\d{4}-\d{2}-\d{2}T[\d:.]+Z #2 call\.before exec block \[fs\.destructive\] session=agent:main:main args=\{"command":"rm -rf ~"\}$/);
+    const tail = run(["audit", "tail", d, "-n", "1", "--json"]);
+    assert.equal(JSON.parse(tail.stdout).seq, 4);
+    assert.equal(run(["audit", "show", d, "--session", "agent:main:telegram:group:-1"]).stdout.trim().split("\n").length, 1);
+    assert.equal(run(["audit", "show", d, "--date", "yesterday"]).code, 2);
+  });
+
   test("audit verify exits 1 naming the first break; usage errors exit 2", () => {
     const d = join(dir, "audit-cli");
     const f = readdirSync(d).find((x) => x.endsWith(".jsonl")) as string;
