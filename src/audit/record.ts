@@ -30,11 +30,6 @@ export function lineHash(line: string, claimed: string): string | undefined {
   return sha256Hex(without);
 }
 
-/** One line of an audit file: the canonical JSON of the whole record, hash included, and a newline. */
-export function recordLine(record: AuditRecord): string {
-  return `${canonicalJson(record)}\n`;
-}
-
 /** Seal a record: its hash over the canonical JSON without `hash`, and its line, serialising each field once. */
 export function sealRecord(base: Omit<AuditRecord, "hash">): { record: AuditRecord; line: string } {
   const fields: [string, string][] = [];

@@ -574,12 +574,21 @@ function innerCommandNames(node: SyntaxNode): string[] {
   return names;
 }
 
-function isDownloadRun(ctx: Ctx, real: readonly string[]): boolean {
-  if (ctx.s.downloads.size === 0) return false;
-  const env = ctx.s.env;
+/** Does this command run one of `files` (by path, or as an interpreter's script)? A bare name runs from PATH, not the file. */
+function runsFileFrom(ctx: Ctx, real: readonly string[], files: ReadonlySet<string>): boolean {
+  if (files.size === 0) return false;
   const name = real[0] ?? "";
-  const candidates = [name, ...(isInterpreter(baseName(name)) ? real.slice(1).filter((a) => !a.startsWith("-")) : [])];
-  return candidates.some((c) => c.length > 0 && (c.includes("/") || isInterpreter(baseName(name))) && ctx.s.downloads.has(lexicalPath(c, env)));
+  const interpreter = isInterpreter(baseName(name));
+  const candidates = [name, ...(interpreter ? real.slice(1).filter((a) => !a.startsWith("-")) : [])];
+  return candidates.some((c) => c.length > 0 && (c.includes("/") || interpreter) && files.has(lexicalPath(c, ctx.s.env)));
+}
+
+/** Code handed to an interpreter (inline, heredoc or here-string): its findings, the shell it spawns, the files it touches. */
+function analyseCode(ctx: Ctx, code: string, interpreter: string, evidence: string): void {
+  const inline = analyseInlineCode(code);
+  for (const f of inline.findings) finding(ctx, f.ruleId, f.action, f.reason, evidence);
+  for (const snippet of inline.shellSnippets.slice(0, 8)) analyseSource(ctx, snippet);
+  for (const p of inline.paths) addPath(ctx, p.path, p.access, p.broad, `exec:${interpreter}`);
 }
 
 /** Analyse one simple command (after expansion and unwrapping), recursing into nested code. */
@@ -645,7 +654,8 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
   if (!name) return;
   const viaSudo = argv.length > 0 && /^(sudo|doas|su|runuser|pkexec)$/.test(baseName(argv[0] ?? ""));
   if (ctx.s.out.commands.length < MAX_COMMANDS) ctx.s.out.commands.push({ name, args: real.slice(1), text: real.join(" ") });
-  if (isDownloadRun(ctx, real)) finding(ctx, "shell.remote-code", "block", "A file just downloaded from the network is executed.", text);
+  if (runsFileFrom(ctx, real, ctx.s.downloads)) finding(ctx, "shell.remote-code", "block", "A file just downloaded from the network is executed.", text);
+  if (runsFileFrom(ctx, real, ctx.s.decoded)) finding(ctx, "shell.obfuscated-exec", "block", "A file just decoded from hidden text is executed.", text);
   // A call of a function defined earlier in the script runs its body with these arguments.
   const body = ctx.s.functions.get(name);
   if (body !== undefined && ctx.s.calling.has(name)) return; // recursion: the body is already being analysed
@@ -676,10 +686,7 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
   if (isInterpreter(name) && !SHELLS.has(name)) {
     const code = inlineCode(name, real.slice(1));
     if (code !== undefined) {
-      const inline = analyseInlineCode(code);
-      for (const f of inline.findings) finding(ctx, f.ruleId, f.action, f.reason, text);
-      for (const snippet of inline.shellSnippets.slice(0, 8)) analyseSource(ctx, snippet);
-      for (const p of inline.paths) addPath(ctx, p.path, p.access, p.broad, `exec:${name}`);
+      analyseCode(ctx, code, name, text);
       if (viaSudo && /pty\.spawn|os\.(system|exec\w*)\s*\(\s*["'](\/bin\/)?(ba|z|da)?sh\b|spawn\s*\(\s*["'](\/bin\/)?(ba|z|da)?sh["']/.test(code)) {
         finding(ctx, "priv.root-shell", "block", "The command opens a root shell through an interpreter.", text);
       }
@@ -707,11 +714,6 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
   if (/^(cat|less|more|head|tail|strings|xxd|od|tr)$/.test(name) && real.some((a) => /^\/proc\/[^/]+\/environ$/.test(a))) {
     ctx.s.envDump = true;
     if (!ctx.s.feeds.has(cmd)) ctx.s.envPrinted = true;
-  }
-  if (ctx.s.decoded.size > 0) {
-    const env = ctx.s.env;
-    const candidates = [real[0] ?? "", ...(isInterpreter(name) ? real.slice(1).filter((a) => !a.startsWith("-")) : [])];
-    if (candidates.some((c) => c.length > 0 && ctx.s.decoded.has(lexicalPath(c, env)))) finding(ctx, "shell.obfuscated-exec", "block", "A file just decoded from hidden text is executed.", text);
   }
 }
 
@@ -830,22 +832,13 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string): void {
     const heredoc = node.redirects.find((r) => r.type === "HereDoc");
     const real = unwrap(commandArgv(node).argv);
     const name = baseName(real[0] ?? "");
+    // Text on stdin (heredoc, here-string) is code when a shell or an interpreter without a script reads it.
     const herestring = node.redirects.find((r) => r.type === "HereString");
-    if (herestring?.type === "HereString" && herestring.target) {
-      if (SHELLS.has(name) && !real.slice(1).some((a) => /^-[a-zA-Z]*c/.test(a))) analyseSource(ctx, herestring.target.value);
-      else if (isInterpreter(name) && real.slice(1).every((a) => a === "-" || a.startsWith("-"))) {
-        const inline = analyseInlineCode(herestring.target.value);
-        for (const f of inline.findings) finding(ctx, f.ruleId, f.action, f.reason, source.slice(node.pos, node.end));
-        for (const snippet of inline.shellSnippets.slice(0, 8)) analyseSource(ctx, snippet);
-      }
-    }
-    if (heredoc?.type === "HereDoc") {
-      if (SHELLS.has(name) && !real.slice(1).some((a) => /^-[a-zA-Z]*c/.test(a))) analyseSource(ctx, heredoc.body.text);
-      else if (isInterpreter(name) && real.slice(1).every((a) => a === "-" || a.startsWith("-"))) {
-        const inline = analyseInlineCode(heredoc.body.text);
-        for (const f of inline.findings) finding(ctx, f.ruleId, f.action, f.reason, source.slice(node.pos, node.end));
-        for (const snippet of inline.shellSnippets.slice(0, 8)) analyseSource(ctx, snippet);
-      }
+    const stdin = [heredoc?.type === "HereDoc" ? heredoc.body.text : undefined, herestring?.type === "HereString" ? herestring.target?.value : undefined];
+    for (const code of stdin) {
+      if (code === undefined) continue;
+      if (SHELLS.has(name) && !real.slice(1).some((a) => /^-[a-zA-Z]*c/.test(a))) analyseSource(ctx, code);
+      else if (isInterpreter(name) && real.slice(1).every((a) => a === "-" || a.startsWith("-"))) analyseCode(ctx, code, name, source.slice(node.pos, node.end));
     }
   }
   forEachChild(node, (child) => walk(ctx, child, source));
