@@ -56,30 +56,36 @@ export type ShellAnalysis = {
   findings: Finding[];
 };
 
-/** State shared by one whole analysis (all nesting levels). */
+/**
+ * State shared by one whole analysis (all nesting levels). Collections are created on first write:
+ * most commands need none of them, and allocating them for every call was a large part of its cost.
+ */
 type Shared = {
   env: PathEnv;
   out: ShellAnalysis;
-  functions: Map<string, string>;
+  functions: Map<string, string> | undefined;
   /** Functions whose bodies are being analysed right now (recursion guard). */
-  calling: Set<string>;
+  calling: Set<string> | undefined;
   /** Files a fetcher wrote (-o, -O, redirect), by lexical path. */
-  downloads: Set<string>;
-  /** Script-wide facts for rules that combine several commands. */
-  sends: string[];
+  downloads: Set<string> | undefined;
+  /** Script-wide facts for rules that combine several commands: how many commands send data off the machine. */
+  sends: number;
   envDump: boolean;
   fifo: boolean;
   /** Commands reading a pipe (not the first stage): a bare `bash` there is not interactive. */
-  piped: Set<Command>;
+  piped: Set<Command> | undefined;
   /** Commands whose output feeds a pipe (not the last stage). */
-  feeds: Set<Command>;
+  feeds: Set<Command> | undefined;
   /** Files written by a decoder (base64 -d > f). */
-  decoded: Set<string>;
+  decoded: Set<string> | undefined;
   /** The environment was printed where the model sees it (not piped on). */
   envPrinted: boolean;
   /** Variables assigned literal values earlier in the script. */
-  vars: Map<string, string>;
-  budget: { nodes: number };
+  vars: Map<string, string> | undefined;
+  /** Each command's words as the shell would pass them (several rules ask for the same command). */
+  argv: Map<Command, Argv> | undefined;
+  /** Syntax nodes left to visit before the analysis gives up (shell.too-large). */
+  budget: number;
 };
 type Ctx = { s: Shared; depth: number };
 
@@ -107,17 +113,17 @@ function hasPart(word: Word, type: string): boolean {
   return (word.parts ?? []).some((p) => p.type === type);
 }
 
-/** Word -> the argument strings the shell would pass: quotes removed, braces expanded, $IFS split. */
-/** Variables with literal values assigned earlier in the script being analysed (analysis is synchronous). */
-let knownVars: ReadonlyMap<string, string> = new Map();
+const VAR_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
 
-function substituteVars(word: Word, value: string): string {
-  if (knownVars.size === 0 || !value.includes("$") || !hasDynamicPart(word)) return value;
-  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, a: string | undefined, b: string | undefined) => knownVars.get((a ?? b) as string) ?? whole);
+/** `$NAME` and `${NAME}` replaced by the literal values the script assigned them earlier. */
+function substituteVars(vars: ReadonlyMap<string, string> | undefined, word: Word, value: string): string {
+  if (vars === undefined || vars.size === 0 || !value.includes("$") || !hasDynamicPart(word)) return value;
+  return value.replace(VAR_REF, (whole, a: string | undefined, b: string | undefined) => vars.get((a ?? b) as string) ?? whole);
 }
 
-function wordValues(word: Word): string[] {
-  const raw = substituteVars(word, word.value);
+/** Word -> the argument strings the shell would pass: quotes removed, braces expanded, $IFS split. */
+function wordValues(vars: ReadonlyMap<string, string> | undefined, word: Word): string[] {
+  const raw = substituteVars(vars, word, word.value);
   // Cheap text checks first: touching `parts` makes unbash build them.
   const values = raw.includes("{") && raw.includes("}") && hasPart(word, "BraceExpansion") ? expandBraces(raw) : [raw];
   if (!raw.includes("IFS")) return values;
@@ -283,7 +289,7 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
       });
       if (remote && operands.indexOf(remote) === operands.length - 1) {
         const host = remote.slice(remote.indexOf("@") + 1, remote.indexOf(":"));
-        if (!isLocalHost(host)) ctx.s.sends.push(text);
+        if (!isLocalHost(host)) ctx.s.sends++;
       }
       return;
     }
@@ -406,7 +412,7 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
       return;
     case "socat":
       if (args.some((a) => /^(exec|system):/i.test(a))) finding(ctx, "shell.reverse-shell", "block", "socat attaches a program to a network connection.", text);
-      if (args.some((a) => /^(tcp|udp|openssl|ssl)[46]?(-connect)?:/i.test(a))) ctx.s.sends.push(text);
+      if (args.some((a) => /^(tcp|udp|openssl|ssl)[46]?(-connect)?:/i.test(a))) ctx.s.sends++;
       return;
     case "nc":
     case "ncat":
@@ -416,7 +422,7 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
         finding(ctx, "shell.reverse-shell", "block", `${name} is asked to attach a program to a network connection.`, text);
       }
       const host = operands.find((a) => !/^\d+$/.test(a));
-      if (host && !isLocalHost(host) && !args.some((a) => /^-[a-z]*l/.test(a))) ctx.s.sends.push(text);
+      if (host && !isLocalHost(host) && !args.some((a) => /^-[a-z]*l/.test(a))) ctx.s.sends++;
       for (const a of operands) if (looksLikePath(a)) addPath(ctx, a, "read", false, via);
       return;
     }
@@ -426,7 +432,7 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
       if (args.some((a, i) => /^-[a-zA-Z]*[RD]$/.test(a) && args[i + 1] !== undefined) || args.some((a) => /^-[RD]\d/.test(a)) || args.some((a, i) => /^-o/.test(a) && /(Remote|Dynamic)Forward|PermitRemoteOpen|Tunnel\s*=?\s*(yes|point|ethernet)/i.test(`${a} ${args[i + 1] ?? ""}`))) {
         finding(ctx, "net.tunnel", "escalate", "The command opens a tunnel that exposes this machine through another host.", text);
       }
-      if (dest && !isLocalHost(dest.slice(dest.indexOf("@") + 1))) ctx.s.sends.push(text);
+      if (dest && !isLocalHost(dest.slice(dest.indexOf("@") + 1))) ctx.s.sends++;
       return;
     }
     case "ngrok":
@@ -461,19 +467,19 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
         else if (/^--post-file=/.test(a)) addPath(ctx, a.slice(a.indexOf("=") + 1), "read", false, via);
         else if ((/^(-o|--output|--output-document)$/.test(prev) || (name === "curl" && /^-[a-zA-Z]*o$/.test(prev)) || (name === "wget" && /^-[a-zA-Z]*O$/.test(prev))) && !a.startsWith("-")) {
           addPath(ctx, a, "write", false, via);
-          ctx.s.downloads.add(lexicalPath(a, env));
+          (ctx.s.downloads ??= new Set()).add(lexicalPath(a, env));
         }
       });
       if (name === "curl" && args.some((a) => /^-[a-zA-Z]*O[a-zA-Z]*$/.test(a) || a === "--remote-name")) {
         for (const a of args) {
           const h = urlHost(a);
-          if (h) ctx.s.downloads.add(lexicalPath(a.slice(a.lastIndexOf("/") + 1).split("?")[0] ?? "", env));
+          if (h) (ctx.s.downloads ??= new Set()).add(lexicalPath(a.slice(a.lastIndexOf("/") + 1).split("?")[0] ?? "", env));
         }
       }
       if (name === "wget" && !args.some((a) => /^-[a-zA-Z]*O$/.test(a) || a.startsWith("--output-document"))) {
-        for (const a of args) if (urlHost(a)) ctx.s.downloads.add(lexicalPath(a.slice(a.lastIndexOf("/") + 1).split("?")[0] ?? "", env));
+        for (const a of args) if (urlHost(a)) (ctx.s.downloads ??= new Set()).add(lexicalPath(a.slice(a.lastIndexOf("/") + 1).split("?")[0] ?? "", env));
       }
-      if (remote && (upload || args.some((a) => a.startsWith("@")))) ctx.s.sends.push(text);
+      if (remote && (upload || args.some((a) => a.startsWith("@")))) ctx.s.sends++;
       const remoteHosts = hosts.filter((h) => !isLocalHost(h));
       const leaked = remoteHosts.length > 0 ? args.find((a) => findSecretShape(a) !== undefined && !remoteHosts.every((h) => ownsSecret(h, findSecretShape(a) as string))) : undefined;
       if (leaked) finding(ctx, "exfil.secret-out", "block", `A credential (${findSecretShape(leaked)}) is sent to a host that does not own it.`, text);
@@ -531,40 +537,40 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
 }
 
 type Argv = { argv: string[]; dynamic: boolean; nameWord: string };
-const argvCache = new WeakMap<Command, Argv>();
 
 /** The command's words as the shell would pass them (memoised per AST node: several rules ask). */
-function commandArgv(cmd: Command): Argv {
-  const cached = argvCache.get(cmd);
+function commandArgv(s: Shared, cmd: Command): Argv {
+  const cache = (s.argv ??= new Map());
+  const cached = cache.get(cmd);
   if (cached) return cached;
-  const result = computeArgv(cmd);
-  argvCache.set(cmd, result);
+  const result = computeArgv(s.vars, cmd);
+  cache.set(cmd, result);
   return result;
 }
 
-function computeArgv(cmd: Command): Argv {
+function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command): Argv {
   const argv: string[] = [];
   let dynamic = false;
   let nameWord = "";
   if (cmd.name) {
-    const values = wordValues(cmd.name);
+    const values = wordValues(vars, cmd.name);
     argv.push(...values);
     nameWord = cmd.name.value;
     dynamic = hasDynamicPart(cmd.name);
   }
   for (const a of cmd.args) {
-    if (a.type === "Word") argv.push(...wordValues(a));
+    if (a.type === "Word") argv.push(...wordValues(vars, a));
     else if (a.type === "Assignment") argv.push(a.value.type === "Word" ? `${a.name}=${a.value.value}` : `${a.name}=()`);
   }
   return { argv, dynamic, nameWord };
 }
 
-function innerCommandNames(node: SyntaxNode): string[] {
+function innerCommandNames(s: Shared, node: SyntaxNode): string[] {
   const names: string[] = [];
   const visit = (n: SyntaxNode): void => {
     if (names.length > 50 || !mayNest(n)) return;
     if (n.type === "Command") {
-      const { argv } = commandArgv(n);
+      const { argv } = commandArgv(s, n);
       const real = unwrap(argv);
       if (real[0]) names.push(...namesOf(real[0]));
     }
@@ -575,8 +581,8 @@ function innerCommandNames(node: SyntaxNode): string[] {
 }
 
 /** Does this command run one of `files` (by path, or as an interpreter's script)? A bare name runs from PATH, not the file. */
-function runsFileFrom(ctx: Ctx, real: readonly string[], files: ReadonlySet<string>): boolean {
-  if (files.size === 0) return false;
+function runsFileFrom(ctx: Ctx, real: readonly string[], files: ReadonlySet<string> | undefined): boolean {
+  if (files === undefined || files.size === 0) return false;
   const name = real[0] ?? "";
   const interpreter = isInterpreter(baseName(name));
   const candidates = [name, ...(interpreter ? real.slice(1).filter((a) => !a.startsWith("-")) : [])];
@@ -593,7 +599,7 @@ function analyseCode(ctx: Ctx, code: string, interpreter: string, evidence: stri
 
 /** Analyse one simple command (after expansion and unwrapping), recursing into nested code. */
 function analyseCommand(ctx: Ctx, cmd: Command, source: string): void {
-  const { argv, dynamic, nameWord } = commandArgv(cmd);
+  const { argv, dynamic, nameWord } = commandArgv(ctx.s, cmd);
   const text = source.slice(cmd.pos, cmd.end);
   for (const assignment of cmd.prefix) {
     if (assignment.type !== "Assignment") continue;
@@ -602,19 +608,19 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string): void {
       finding(ctx, "safeguard.history", "block", "The command disables the shell history that records what was done.", text);
     }
     // A plain NAME=value statement: remember the value so a later "$NAME" is seen as what it holds.
-    if (!cmd.name && assignment.value.type === "Word" && !hasDynamicPart(assignment.value)) ctx.s.vars.set(assignment.name, value);
-    else if (!cmd.name) ctx.s.vars.delete(assignment.name);
+    if (!cmd.name && assignment.value.type === "Word" && !hasDynamicPart(assignment.value)) (ctx.s.vars ??= new Map()).set(assignment.name, value);
+    else if (!cmd.name) ctx.s.vars?.delete(assignment.name);
   }
   for (const r of cmd.redirects) {
     if (r.type === "Redirect" && r.target) {
       const target = r.target.value;
       if (/^\/dev\/(tcp|udp)\//.test(target)) {
         finding(ctx, "shell.reverse-shell", "block", "The command opens a raw network socket through /dev/tcp or /dev/udp.", text);
-        ctx.s.sends.push(text);
+        ctx.s.sends++;
       } else if (r.operator === ">" || r.operator === ">>" || r.operator === ">|" || r.operator === "&>" || r.operator === "&>>" || r.operator === "<>") {
         addPath(ctx, target, "write", false, "exec:redirect");
-        if (argv[0] && FETCHERS.has(baseName(argv[0]))) ctx.s.downloads.add(lexicalPath(target, ctx.s.env));
-        if (argv[0] && DECODERS.has(baseName(unwrap(argv)[0] ?? "")) && baseName(unwrap(argv)[0] ?? "") !== "tr") ctx.s.decoded.add(lexicalPath(target, ctx.s.env));
+        if (argv[0] && FETCHERS.has(baseName(argv[0]))) (ctx.s.downloads ??= new Set()).add(lexicalPath(target, ctx.s.env));
+        if (argv[0] && DECODERS.has(baseName(unwrap(argv)[0] ?? "")) && baseName(unwrap(argv)[0] ?? "") !== "tr") (ctx.s.decoded ??= new Set()).add(lexicalPath(target, ctx.s.env));
       } else if (r.operator === "<") {
         const sub = (r.target.parts ?? []).find((p) => p.type === "ProcessSubstitution");
         const interpreter = argv[0] ? baseName(unwrap(argv)[0] ?? "") : "";
@@ -657,13 +663,13 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
   if (runsFileFrom(ctx, real, ctx.s.downloads)) finding(ctx, "shell.remote-code", "block", "A file just downloaded from the network is executed.", text);
   if (runsFileFrom(ctx, real, ctx.s.decoded)) finding(ctx, "shell.obfuscated-exec", "block", "A file just decoded from hidden text is executed.", text);
   // A call of a function defined earlier in the script runs its body with these arguments.
-  const body = ctx.s.functions.get(name);
-  if (body !== undefined && ctx.s.calling.has(name)) return; // recursion: the body is already being analysed
+  const body = ctx.s.functions?.get(name);
+  if (body !== undefined && ctx.s.calling?.has(name) === true) return; // recursion: the body is already being analysed
   if (body !== undefined) {
-    ctx.s.calling.add(name);
+    (ctx.s.calling ??= new Set()).add(name);
     const args = real.slice(1);
     analyseSource(ctx, body.replace(/\$\{?([1-9@*])\}?/g, (_, n: string) => (n === "@" || n === "*" ? args.join(" ") : (args[Number(n) - 1] ?? ""))));
-    ctx.s.calling.delete(name);
+    ctx.s.calling?.delete(name);
     return;
   }
   if (SHELLS.has(name)) {
@@ -673,7 +679,7 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
       if (/\{\}/.test(script) && argv.some((a) => baseName(a) === "xargs")) finding(ctx, "shell.dynamic-command", "escalate", "xargs feeds text from its input to a shell as commands.", text);
       analyseSource(ctx, script);
     }
-    const interactive = real.slice(1).some((a) => /^-[a-zA-Z]*i/.test(a) || a === "-l" || a === "--login") || (real.length === 1 && !ctx.s.piped.has(cmd));
+    const interactive = real.slice(1).some((a) => /^-[a-zA-Z]*i/.test(a) || a === "-l" || a === "--login") || (real.length === 1 && ctx.s.piped?.has(cmd) !== true);
     if (interactive && i < 0) {
       if (viaSudo) finding(ctx, "priv.root-shell", "block", "The command opens a root shell.", text);
       if (cmd.redirects.some((r) => r.type === "Redirect" && /^\/dev\/(tcp|udp)\//.test(r.target?.value ?? ""))) {
@@ -690,7 +696,7 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
       if (viaSudo && /pty\.spawn|os\.(system|exec\w*)\s*\(\s*["'](\/bin\/)?(ba|z|da)?sh\b|spawn\s*\(\s*["'](\/bin\/)?(ba|z|da)?sh["']/.test(code)) {
         finding(ctx, "priv.root-shell", "block", "The command opens a root shell through an interpreter.", text);
       }
-      if (/(post|put|send|upload|files\s*=|data\s*=)/i.test(code) && /https?:\/\//.test(code)) ctx.s.sends.push(text);
+      if (/(post|put|send|upload|files\s*=|data\s*=)/i.test(code) && /https?:\/\//.test(code)) ctx.s.sends++;
     }
   }
   if (isInterpreter(name) || name === "eval" || name === "source" || name === ".") {
@@ -705,21 +711,21 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
   if (/^(dig|nslookup|host|ping|drill|curl|wget)$/.test(name)) {
     const words = cmd.args.filter((w): w is Word => w.type === "Word");
     if (words.some((w) => hasDynamicPart(w) && /\$\(|`|\$\{?[A-Za-z_]/.test(w.text) && (w.parts ?? []).some((p) => p.type === "CommandExpansion" || p.type === "SimpleExpansion" || p.type === "ParameterExpansion" || p.type === "DoubleQuoted"))) {
-      ctx.s.sends.push(text);
+      ctx.s.sends++;
     }
   }
   classifyCommand(ctx, real, text);
   const envOperands = real.slice(1).filter((a) => !a.startsWith("-"));
-  if ((name === "env" || name === "printenv") && envOperands.length === 0 && !ctx.s.feeds.has(cmd)) ctx.s.envPrinted = true;
+  if ((name === "env" || name === "printenv") && envOperands.length === 0 && ctx.s.feeds?.has(cmd) !== true) ctx.s.envPrinted = true;
   if (/^(cat|less|more|head|tail|strings|xxd|od|tr)$/.test(name) && real.some((a) => /^\/proc\/[^/]+\/environ$/.test(a))) {
     ctx.s.envDump = true;
-    if (!ctx.s.feeds.has(cmd)) ctx.s.envPrinted = true;
+    if (ctx.s.feeds?.has(cmd) !== true) ctx.s.envPrinted = true;
   }
 }
 
 /** Code an interpreter receives from a substitution: downloaded, decoded, echoed or otherwise produced. */
 function fedCode(ctx: Ctx, part: SyntaxNode, interpreter: string, text: string): void {
-  const names = innerCommandNames(part);
+  const names = innerCommandNames(ctx.s, part);
   if (names.length === 0) return;
   if (names.some((n) => FETCHERS.has(n))) finding(ctx, "shell.remote-code", "block", "Code downloaded from the network is executed directly.", text);
   else if (names.some((n) => DECODERS.has(n) && n !== "printf")) finding(ctx, "shell.obfuscated-exec", "block", "Encoded text is decoded and executed, hiding what runs.", text);
@@ -728,7 +734,7 @@ function fedCode(ctx: Ctx, part: SyntaxNode, interpreter: string, text: string):
     const find = (n: SyntaxNode): void => {
       if (echoed || !mayNest(n)) return;
       if (n.type === "Command") {
-        const av = unwrap(commandArgv(n).argv);
+        const av = unwrap(commandArgv(ctx.s, n).argv);
         if (av[0] === "echo" || av[0] === "printf") echoed = av.slice(1).filter((a) => !/^-[neE]+$/.test(a));
       }
       forEachChild(n, find);
@@ -741,19 +747,19 @@ function fedCode(ctx: Ctx, part: SyntaxNode, interpreter: string, text: string):
 
 /** Pipelines: what feeds an interpreter's stdin decides how dangerous it is. */
 function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string): void {
-  const stageNames = stages.flatMap((s) => (s.type === "Command" ? namesOf(unwrap(commandArgv(s).argv)[0] ?? "") : []));
-  for (const s of stages.slice(1)) if (s.type === "Command") ctx.s.piped.add(s);
-  for (const s of stages.slice(0, -1)) if (s.type === "Command") ctx.s.feeds.add(s);
+  const stageNames = stages.flatMap((s) => (s.type === "Command" ? namesOf(unwrap(commandArgv(ctx.s, s).argv)[0] ?? "") : []));
+  for (const s of stages.slice(1)) if (s.type === "Command") (ctx.s.piped ??= new Set()).add(s);
+  for (const s of stages.slice(0, -1)) if (s.type === "Command") (ctx.s.feeds ??= new Set()).add(s);
   if (stageNames.some((n) => SHELLS.has(n)) && stageNames.some((n) => RAW_NET.has(n))) {
     finding(ctx, "shell.reverse-shell", "block", "A shell's input or output is wired to a raw network connection.", source.slice(stages[0]?.pos ?? 0, stages.at(-1)?.end ?? 0));
   }
   for (let i = 1; i < stages.length; i++) {
     const stage = stages[i];
     if (stage?.type !== "Command") continue;
-    const real = unwrap(commandArgv(stage).argv);
+    const real = unwrap(commandArgv(ctx.s, stage).argv);
     const name = namesOf(real[0] ?? "").find((n) => isInterpreter(n)) ?? namesOf(real[0] ?? "")[0] ?? "";
     const text = source.slice(stage.pos, stage.end);
-    const upstream = stages.slice(0, i).flatMap((s) => innerCommandNames(s));
+    const upstream = stages.slice(0, i).flatMap((s) => innerCommandNames(ctx.s, s));
     // env | grep token, printenv | curl …
     if (upstream.some((n) => n === "env" || n === "printenv" || n === "set" || n === "export" || n === "declare" || n === "typeset" || n === "compgen")) {
       if (name === "grep" || name === "egrep" || name === "rg" || name === "awk" || name === "sed") {
@@ -761,9 +767,9 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
       }
     }
     // echo ~ | xargs rm -rf: the arguments come from upstream.
-    if (baseName(commandArgv(stage).argv[0] ?? "") === "xargs") {
+    if (baseName(commandArgv(ctx.s, stage).argv[0] ?? "") === "xargs") {
       const prev = stages[i - 1];
-      const prevArgv = prev?.type === "Command" ? unwrap(commandArgv(prev).argv) : [];
+      const prevArgv = prev?.type === "Command" ? unwrap(commandArgv(ctx.s, prev).argv) : [];
       if (prevArgv[0] === "echo" || prevArgv[0] === "printf") analyseArgv(ctx, [...real, ...prevArgv.slice(1)], stage, text);
       else if (["rm", "shred", "unlink", "chmod", "chown", "mv", "dd", "truncate"].includes(name)) {
         finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names produced by another command.`, text);
@@ -783,7 +789,7 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
       }
       const prev = stages[i - 1];
       const heredoc = prev?.type === "Command" ? prev.redirects.find((r) => r.type === "HereDoc") : undefined;
-      const prevArgv = prev?.type === "Command" ? unwrap(commandArgv(prev).argv) : [];
+      const prevArgv = prev?.type === "Command" ? unwrap(commandArgv(ctx.s, prev).argv) : [];
       if (heredoc?.type === "HereDoc") analyseSource(ctx, heredoc.body.text);
       else if (prevArgv[0] === "echo" || prevArgv[0] === "printf") {
         const raw = prevArgv.slice(1).filter((a) => !/^-[neE]+$/.test(a)).join(" ");
@@ -813,16 +819,16 @@ export function decodeEscapes(text: string): string {
     .replace(/\\0?([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
-function walk(ctx: Ctx, node: SyntaxNode, source: string): void {
-  if (--ctx.s.budget.nodes < 0 || !mayNest(node)) return;
+function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxNode) => void): void {
+  if (--ctx.s.budget < 0 || !mayNest(node)) return;
   if (node.type === "Pipeline") analysePipeline(ctx, node.commands, source);
   if (node.type === "Function") {
     const fname = node.name.value;
     const bodyText = source.slice(node.body.pos, node.body.end);
-    ctx.s.functions.set(fname, bodyText.replace(/^\{\s*|\s*\}$/g, ""));
+    (ctx.s.functions ??= new Map()).set(fname, bodyText.replace(/^\{\s*|\s*\}$/g, ""));
     const escaped = fname.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     const selfSpawn = new RegExp(`(^|[\\s;|&({])${escaped}\\s*(\\||&(?!&))|\\|\\s*${escaped}\\b`);
-    if (innerCommandNames(node.body).includes(fname) && selfSpawn.test(bodyText)) {
+    if (innerCommandNames(ctx.s, node.body).includes(fname) && selfSpawn.test(bodyText)) {
       finding(ctx, "shell.fork-bomb", "block", "A function that spawns copies of itself (fork bomb).", source.slice(node.pos, node.end));
     }
     return; // the body is analysed where the function is called
@@ -830,7 +836,7 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string): void {
   if (node.type === "Command") {
     analyseCommand(ctx, node, source);
     const heredoc = node.redirects.find((r) => r.type === "HereDoc");
-    const real = unwrap(commandArgv(node).argv);
+    const real = unwrap(commandArgv(ctx.s, node).argv);
     const name = baseName(real[0] ?? "");
     // Text on stdin (heredoc, here-string) is code when a shell or an interpreter without a script reads it.
     const herestring = node.redirects.find((r) => r.type === "HereString");
@@ -841,7 +847,7 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string): void {
       else if (isInterpreter(name) && real.slice(1).every((a) => a === "-" || a.startsWith("-"))) analyseCode(ctx, code, name, source.slice(node.pos, node.end));
     }
   }
-  forEachChild(node, (child) => walk(ctx, child, source));
+  forEachChild(node, visit);
 }
 
 function analyseSource(ctx: Ctx, source: string): void {
@@ -856,13 +862,15 @@ function analyseSource(ctx: Ctx, source: string): void {
     ctx.s.out.error = errors.map((e) => `${e.message} at ${e.pos}`).join("; ");
     finding(ctx, "shell.unparsable", "escalate", "The shell command does not parse, so what it does cannot be checked.", source);
   }
-  walk({ s: ctx.s, depth: ctx.depth + 1 }, script, source);
+  const inner: Ctx = { s: ctx.s, depth: ctx.depth + 1 };
+  const visit = (node: SyntaxNode): void => walk(inner, node, source, visit);
+  visit(script);
 }
 
 /** Script-wide combinations: something sensitive read and something sent out in the same command line. */
 function crossCommandRules(ctx: Ctx, source: string): void {
   const s = ctx.s;
-  if (s.sends.length === 0) return;
+  if (s.sends === 0) return;
   const sensitive = s.out.paths.find((p) => (p.access === "read" || p.access === "unknown") && (credentialKind(p.lexical, s.env.home) !== undefined || p.lexical === s.env.home || (p.broad && p.lexical === s.env.home)));
   if (sensitive) {
     finding(ctx, "exfil.network", "block", `Credentials or private files (${sensitive.raw}) are sent over the network.`, source);
@@ -874,25 +882,21 @@ function crossCommandRules(ctx: Ctx, source: string): void {
 /** Analyse a shell command string. Pure: no I/O, no clock. */
 export function analyseShell(source: string, env: PathEnv): ShellAnalysis {
   const out: ShellAnalysis = { ok: true, commands: [], paths: [], findings: [] };
-  const previousVars = knownVars;
   const ctx: Ctx = {
-    s: { env, out, functions: new Map(), calling: new Set(), downloads: new Set(), sends: [], envDump: false, fifo: false, piped: new Set(), feeds: new Set(), decoded: new Set(), envPrinted: false, vars: new Map(), budget: { nodes: 20_000 } },
+    s: { env, out, functions: undefined, calling: undefined, downloads: undefined, sends: 0, envDump: false, fifo: false, piped: undefined, feeds: undefined, decoded: undefined, envPrinted: false, vars: undefined, argv: undefined, budget: 20_000 },
     depth: 0,
   };
   try {
-    knownVars = ctx.s.vars;
     analyseSource(ctx, source);
     crossCommandRules(ctx, source);
     if (ctx.s.envPrinted && !out.findings.some((f) => f.ruleId.startsWith("cred.") || f.ruleId.startsWith("exfil."))) {
       finding(ctx, "cred.env-dump", "escalate", "The whole environment, including any secrets in it, is printed.", source);
     }
-    if (ctx.s.budget.nodes < 0) finding(ctx, "shell.too-large", "escalate", "The command is too large to analyse completely.");
+    if (ctx.s.budget < 0) finding(ctx, "shell.too-large", "escalate", "The command is too large to analyse completely.");
   } catch (err) {
     out.ok = false;
     out.error = `analyser failure: ${(err as Error).message}`;
     out.findings.push({ ruleId: "shell.unparsable", action: "escalate", reason: "The shell command could not be analysed, so what it does cannot be checked." });
-  } finally {
-    knownVars = previousVars;
   }
   return out;
 }
