@@ -1,0 +1,242 @@
+// The StateStore: shared coordinator state (kill switch, later approvals) over keyv — embedded SQLite
+// (node:sqlite, no native build) by default, Redis when several gateways share one state. The only keyv import.
+import { EventEmitter } from "node:events";
+import { chmodSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { Keyv } from "keyv";
+import KeyvRedis from "@keyv/redis";
+
+/** Thrown (never swallowed) when the store cannot answer: callers fail closed on it. */
+export class StoreUnavailableError extends Error {
+  override readonly name = "StoreUnavailableError";
+}
+
+export type StoreSettings =
+  | { kind: "sqlite"; path: string; timeoutMs: number; namespace: string }
+  | { kind: "redis"; url: string; timeoutMs: number; namespace: string };
+
+export interface StateStore {
+  readonly kind: "sqlite" | "redis";
+  /** Where the state lives, safe to show (a path, or the Redis URL without its password). */
+  readonly location: string;
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlMs?: number): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  /** Atomic first-wins write: true when this call stored the value, false when the key already held one. */
+  claim(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Round trip to the backing store; rejects with StoreUnavailableError when it is down. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** keyv storage adapter over node:sqlite: WAL, busy timeout, one table, expiry enforced on read. */
+class SqliteKeyvStore extends EventEmitter {
+  namespace?: string | undefined;
+  readonly opts: Record<string, unknown> = {};
+  readonly db: DatabaseSync;
+  private readonly sel;
+  private readonly ins;
+  private readonly del;
+  private readonly claimStmt;
+
+  constructor(path: string, busyMs: number) {
+    super();
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    this.db = new DatabaseSync(path, { timeout: busyMs });
+    try {
+      chmodSync(path, 0o600);
+    } catch {
+      // An existing file owned by someone else keeps its mode; the read below still fails closed if unreadable.
+    }
+    this.db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires INTEGER)");
+    this.sel = this.db.prepare("SELECT value, expires FROM kv WHERE key = ?");
+    this.ins = this.db.prepare("INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires");
+    this.del = this.db.prepare("DELETE FROM kv WHERE key = ?");
+    // One statement, so first-wins holds across processes sharing the file: an expired holder is replaced.
+    this.claimStmt = this.db.prepare(
+      "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires WHERE kv.expires IS NOT NULL AND kv.expires <= ?",
+    );
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const row = this.sel.get(key) as { value: string; expires: number | null } | undefined;
+    if (!row) return undefined;
+    if (row.expires !== null && row.expires <= Date.now()) return undefined;
+    return row.value;
+  }
+
+  async set(key: string, value: string, ttl?: number): Promise<boolean> {
+    this.ins.run(key, value, typeof ttl === "number" && ttl > 0 ? Date.now() + ttl : null);
+    return true;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return this.del.run(key).changes > 0;
+  }
+
+  async clear(): Promise<void> {
+    this.db.exec("DELETE FROM kv");
+  }
+
+  claim(key: string, value: string, ttlMs: number): boolean {
+    const now = Date.now();
+    return this.claimStmt.run(key, value, now + ttlMs, now).changes > 0;
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.db.isOpen) this.db.close();
+  }
+}
+
+function withTimeout<T>(what: string, ms: number, work: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreUnavailableError(`the state store did not answer ${what} within ${ms} ms`)), ms);
+    let p: Promise<T>;
+    try {
+      p = work();
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof StoreUnavailableError ? err : new StoreUnavailableError(`the state store failed on ${what}: ${(err as Error)?.message ?? String(err)}`));
+      },
+    );
+  });
+}
+
+/** A Redis URL with any password replaced, for status output and errors. */
+export function safeRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparsable redis url)";
+  }
+}
+
+export function openStateStore(settings: StoreSettings, onError?: (message: string) => void): StateStore {
+  const report = (err: unknown) => onError?.(`state store: ${(err as Error)?.message ?? String(err)}`);
+  const t = settings.timeoutMs;
+  if (settings.kind === "sqlite") {
+    let adapter: SqliteKeyvStore;
+    try {
+      adapter = new SqliteKeyvStore(settings.path, Math.min(t, 5_000));
+    } catch (err) {
+      throw new StoreUnavailableError(`the state store ${settings.path} cannot be opened: ${(err as Error).message}`);
+    }
+    const keyv = new Keyv({ store: adapter, namespace: settings.namespace, throwOnErrors: true });
+    keyv.on("error", report);
+    return wrap("sqlite", settings.path, keyv, t, {
+      claim: async (key, value, ttlMs) => adapter.claim(`${settings.namespace}:claim:${key}`, value, ttlMs),
+      ping: async () => {
+        adapter.db.prepare("SELECT count(*) AS n FROM kv").get();
+      },
+      close: async () => adapter.disconnect(),
+    });
+  }
+  const adapter = new KeyvRedis(
+    {
+      url: settings.url,
+      // Fail fast while disconnected (commands are not queued) and reconnect in the background.
+      disableOfflineQueue: true,
+      socket: { connectTimeout: t, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2_000) },
+    },
+    { namespace: settings.namespace, throwOnErrors: true, throwOnConnectError: true, connectionTimeout: t },
+  );
+  adapter.on("error", report);
+  const keyv = new Keyv({ store: adapter, namespace: settings.namespace, useKeyPrefix: false, throwOnErrors: true });
+  keyv.on("error", report);
+  return wrap("redis", safeRedisUrl(settings.url), keyv, t, {
+    claim: async (key, value, ttlMs) => {
+      const client = await adapter.getClient();
+      const r = await client.set(`${settings.namespace}::claim:${key}`, value, { NX: true, PX: ttlMs });
+      return r === "OK";
+    },
+    ping: async () => {
+      const client = await adapter.getClient();
+      await client.ping();
+    },
+    close: async () => {
+      try {
+        await adapter.disconnect(true);
+      } catch {
+        // Already gone.
+      }
+    },
+  });
+}
+
+type RawOps = { claim(key: string, value: string, ttlMs: number): Promise<boolean>; ping(): Promise<void>; close(): Promise<void> };
+
+function wrap(kind: "sqlite" | "redis", location: string, keyv: Keyv, t: number, raw: RawOps): StateStore {
+  let closed = false;
+  const guard = <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    if (closed) return Promise.reject(new StoreUnavailableError("the state store is closed"));
+    return withTimeout(what, t, work);
+  };
+  return {
+    kind,
+    location,
+    get: <T>(key: string) => guard(`get ${key}`, async () => (await keyv.get(key)) as T | undefined),
+    set: (key, value, ttlMs) =>
+      guard(`set ${key}`, async () => {
+        const ok = await keyv.set(key, value, ttlMs);
+        if (ok === false) throw new StoreUnavailableError(`the state store refused to store ${key}`);
+      }),
+    delete: (key) => guard(`delete ${key}`, () => keyv.delete(key)),
+    claim: (key, value, ttlMs) => guard(`claim ${key}`, () => raw.claim(key, value, ttlMs)),
+    ping: () => guard("ping", () => raw.ping()),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await raw.close();
+    },
+  };
+}
+
+/**
+ * A store opened on first use (register() stays cheap). An open that fails is retried on the next
+ * operation at most once per second, so the coordinator recovers by itself once the store is back.
+ */
+export function lazyStateStore(settings: StoreSettings, onError?: (message: string) => void): StateStore {
+  let store: StateStore | undefined;
+  let lastFailure: { at: number; error: StoreUnavailableError } | undefined;
+  let closed = false;
+  const location = settings.kind === "sqlite" ? settings.path : safeRedisUrl(settings.url);
+  const open = (): StateStore => {
+    if (closed) throw new StoreUnavailableError("the state store is closed");
+    if (store) return store;
+    if (lastFailure && Date.now() - lastFailure.at < 1_000) throw lastFailure.error;
+    try {
+      store = openStateStore(settings, onError);
+      lastFailure = undefined;
+      return store;
+    } catch (err) {
+      const error = err instanceof StoreUnavailableError ? err : new StoreUnavailableError((err as Error).message);
+      lastFailure = { at: Date.now(), error };
+      throw error;
+    }
+  };
+  const run = async <T>(work: (s: StateStore) => Promise<T>): Promise<T> => work(open());
+  return {
+    kind: settings.kind,
+    location,
+    get: <T>(key: string) => run((s) => s.get<T>(key)),
+    set: (key, value, ttlMs) => run((s) => s.set(key, value, ttlMs)),
+    delete: (key) => run((s) => s.delete(key)),
+    claim: (key, value, ttlMs) => run((s) => s.claim(key, value, ttlMs)),
+    ping: () => run((s) => s.ping()),
+    close: async () => {
+      closed = true;
+      await store?.close();
+    },
+  };
+}
