@@ -4,7 +4,7 @@ import { credentialKind } from "./credentials.ts";
 import { findSecretShape, ownsSecret, urlHost } from "./secrets.ts";
 import { binariesMatching, expandBraces } from "./expand.ts";
 import { analyseInlineCode, inlineCode } from "./interpreters.ts";
-import { absolutePath, lexicalPath } from "./paths.ts";
+import { absolutePath, lexicalPath, normalisePath } from "./paths.ts";
 import type { Finding, PathAccess, PathEnv, PathRef, ShellCommand } from "./types.ts";
 import { hasNonAscii } from "./unicode.ts";
 
@@ -17,10 +17,13 @@ const FETCHERS = new Set(["curl", "wget", "fetch", "aria2c", "nc", "ncat", "netc
 const DECODERS = new Set(["base64", "base32", "xxd", "rev", "openssl", "gzip", "gunzip", "zcat", "uudecode", "printf", "tr", "od", "basenc", "gpg"]);
 const WRAPPERS = new Set(["sudo", "doas", "pkexec", "npx", "pnpx", "bunx", "env", "nice", "ionice", "nohup", "timeout", "command", "exec", "time", "xargs", "stdbuf", "busybox", "setsid", "chroot", "unbuffer", "caffeinate", "watch", "strace", "su", "runuser", "flock", "taskset", "chrt", "script", "eatmydata", "fakeroot"]);
 const DEVICE_TOOLS = new Set(["mkfs", "wipefs", "fdisk", "sfdisk", "parted", "mkswap", "blkdiscard", "cfdisk", "sgdisk"]);
+const DEV_SOCKET = /^\/dev\/(tcp|udp)\//;
 const SETUID_MODE = /^0?[2467][0-7]{3}$|^[ugoa]*[+=][rwxXt]*s/;
 /** unset HISTFILE, HISTFILE=/dev/null, HISTSIZE=0, HISTCONTROL=ignorespace…: history stops recording. Raising a limit is fine. */
+const HISTORY_SETTING = /^(HISTFILE|HISTSIZE|HISTFILESIZE|HISTCONTROL|HISTIGNORE)(?:=(.*))?$/;
 function disablesHistory(command: string, arg: string): boolean {
-  const m = /^(HISTFILE|HISTSIZE|HISTFILESIZE|HISTCONTROL|HISTIGNORE)(?:=(.*))?$/.exec(arg);
+  if (!arg.startsWith("HIST")) return false;
+  const m = HISTORY_SETTING.exec(arg);
   if (!m) return false;
   const name = m[1];
   const value = m[2];
@@ -44,6 +47,15 @@ function isKeyFileName(name: string): boolean {
 
 const KEY_CONTENT = /PRIVATE KEY|BEGIN (RSA|OPENSSH|EC|DSA|PGP)|aws_secret_access_key|AKIA[0-9A-Z]{4}|ghp_|xox[bp]-/i;
 
+/** Runners whose command runs as root. */
+const ROOT_RUNNERS = new Set(["sudo", "doas", "su", "runuser", "pkexec"]);
+/** Commands that contact a host named in their arguments (a computed name smuggles data out through DNS). */
+const LOOKUP_SENDERS = new Set(["dig", "nslookup", "host", "ping", "drill", "curl", "wget"]);
+/** Commands that print a file such as /proc/self/environ. */
+const FILE_PRINTERS = new Set(["cat", "less", "more", "head", "tail", "strings", "xxd", "od", "tr"]);
+const PROC_ENVIRON = /^\/proc\/[^/]+\/environ$/;
+/** Commands that list the environment. */
+const ENV_LISTERS = new Set(["env", "printenv", "set", "export", "declare", "typeset", "compgen"]);
 const RAW_NET = new Set(["nc", "ncat", "netcat", "telnet", "socat", "openssl", "cryptcat", "pwncat"]);
 const SECRET_WORDS = /token|secret|pass|key|cred|auth|api|aws|sk-|ghp_/i;
 
@@ -88,15 +100,19 @@ type Shared = {
   budget: number;
 };
 type Ctx = { s: Shared; depth: number };
+type Redirection = Command["redirects"][number];
 
 export function baseName(name: string): string {
   const b = name.slice(name.lastIndexOf("/") + 1);
   return b.startsWith("mkfs.") ? "mkfs" : b;
 }
 
+const GLOB_CHAR = /[*?]/;
+const GLOB_CLASS = /\[[^\]]*\]/;
+
 /** A word the shell would glob: `*`, `?` or a `[…]` class (the test builtins `[` and `[[` are not). */
 function isGlobWord(word: string): boolean {
-  return /[*?]/.test(word) || /\[[^\]]*\]/.test(word);
+  return GLOB_CHAR.test(word) || GLOB_CLASS.test(word);
 }
 
 /** The names a command word can run as: a globbed path (/???/r?) resolves to the known binaries it matches. */
@@ -105,12 +121,17 @@ function namesOf(word: string): string[] {
   return binariesMatching(word);
 }
 
+const VERSIONED_INTERPRETER = /^(python|perl)[0-9.]*$/;
+
 function isInterpreter(name: string): boolean {
-  return SHELLS.has(name) || INTERPRETERS.has(name) || /^python[0-9.]*$/.test(name) || /^perl[0-9.]*$/.test(name);
+  return SHELLS.has(name) || INTERPRETERS.has(name) || VERSIONED_INTERPRETER.test(name);
 }
 
 function hasPart(word: Word, type: string): boolean {
-  return (word.parts ?? []).some((p) => p.type === type);
+  const parts = word.parts;
+  if (parts === undefined) return false;
+  for (const p of parts) if (p.type === type) return true;
+  return false;
 }
 
 const VAR_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
@@ -121,24 +142,35 @@ function substituteVars(vars: ReadonlyMap<string, string> | undefined, word: Wor
   return value.replace(VAR_REF, (whole, a: string | undefined, b: string | undefined) => vars.get((a ?? b) as string) ?? whole);
 }
 
-/** Word -> the argument strings the shell would pass: quotes removed, braces expanded, $IFS split. */
-function wordValues(vars: ReadonlyMap<string, string> | undefined, word: Word): string[] {
+const IFS_REF = /\$\{IFS\}|\$IFS(?![A-Za-z0-9_])|\$\{IFS:[^}]*\}/g;
+const BLANKS = /\s+/;
+
+/** Word -> the argument strings the shell would pass (appended to `out`): quotes removed, braces expanded, $IFS split. */
+function pushWordValues(vars: ReadonlyMap<string, string> | undefined, word: Word, out: string[]): void {
   const raw = substituteVars(vars, word, word.value);
   // Cheap text checks first: touching `parts` makes unbash build them.
-  const values = raw.includes("{") && raw.includes("}") && hasPart(word, "BraceExpansion") ? expandBraces(raw) : [raw];
-  if (!raw.includes("IFS")) return values;
-  return values.flatMap((value) => {
-    const v = value.replace(/\$\{IFS\}|\$IFS(?![A-Za-z0-9_])|\$\{IFS:[^}]*\}/g, " ");
-    return v === value ? [v] : v.split(/\s+/).filter(Boolean);
-  });
+  const braces = raw.includes("{") && raw.includes("}") && hasPart(word, "BraceExpansion");
+  if (!raw.includes("IFS")) {
+    if (braces) for (const value of expandBraces(raw)) out.push(value);
+    else out.push(raw);
+    return;
+  }
+  for (const value of braces ? expandBraces(raw) : [raw]) {
+    const v = value.replace(IFS_REF, " ");
+    if (v === value) out.push(v);
+    else for (const field of v.split(BLANKS)) if (field) out.push(field);
+  }
 }
 
+const DYNAMIC_CHAR = /[$`]/;
+const IFS_EXPANSION = /^\$\{?IFS(:[^}]*)?\}?$/;
+
 function hasDynamicPart(word: Word): boolean {
-  if (!/[$`]/.test(word.text)) return false;
+  if (!DYNAMIC_CHAR.test(word.text)) return false;
   for (const part of word.parts ?? []) {
     if (part.type === "CommandExpansion" || part.type === "ArithmeticExpansion" || part.type === "ProcessSubstitution") return true;
     if (part.type === "SimpleExpansion" || part.type === "ParameterExpansion") {
-      if (!/^\$\{?IFS(:[^}]*)?\}?$/.test(part.text)) return true;
+      if (!IFS_EXPANSION.test(part.text)) return true;
     }
     if (part.type === "DoubleQuoted" && part.parts.some((p) => p.type !== "Literal")) return true;
   }
@@ -146,7 +178,9 @@ function hasDynamicPart(word: Word): boolean {
 }
 
 /** Skip wrapper commands (sudo -u x, env A=b, timeout 5, nice -n 10 …) to the command that really runs. */
-export function unwrap(argv: readonly string[]): string[] {
+export function unwrap(argv: readonly string[]): readonly string[] {
+  // Most commands run directly: hand back the same words (callers never modify them).
+  if (argv.length === 0 || !WRAPPERS.has(baseName(argv[0] as string))) return argv;
   let rest = [...argv];
   let rootShellFlag = false;
   for (let guard = 0; guard < 8 && rest.length > 0; guard++) {
@@ -188,14 +222,17 @@ export function unwrap(argv: readonly string[]): string[] {
   return rest;
 }
 
+const HOME_PREFIX = /^\$\{?HOME\}?/;
+const SENSITIVE_NAME = /(^|\/)(openclaw\.json|\.env[^/]*|MEMORY\.md|USER\.md)$/;
+
 function looksLikePath(arg: string): boolean {
-  return arg.includes("/") || arg.startsWith("~") || arg.startsWith(".") || /^\$\{?HOME\}?/.test(arg) || /(^|\/)(openclaw\.json|\.env[^/]*|MEMORY\.md|USER\.md)$/.test(arg);
+  return arg.includes("/") || arg.startsWith("~") || arg.startsWith(".") || HOME_PREFIX.test(arg) || SENSITIVE_NAME.test(arg);
 }
 
 function addPath(ctx: Ctx, raw: string, access: PathAccess, broad: boolean, via: string, selective = false): void {
   if (!raw || raw === "-") return;
-  const env = ctx.s.env;
-  const ref: PathRef = { raw, absolute: absolutePath(raw, env), lexical: lexicalPath(raw, env), access, broad: broad || /[*?]/.test(raw), via };
+  const absolute = absolutePath(raw, ctx.s.env);
+  const ref: PathRef = { raw, absolute, lexical: normalisePath(absolute), access, broad: broad || GLOB_CHAR.test(raw), via };
   if (selective) ref.selective = true;
   ctx.s.out.paths.push(ref);
 }
@@ -531,7 +568,8 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
     return;
   }
   for (const a of args) {
-    const value = a.includes("=") && !a.startsWith("/") ? a.slice(a.indexOf("=") + 1) : a;
+    const eq = a.indexOf("=");
+    const value = eq >= 0 && !a.startsWith("/") ? a.slice(eq + 1) : a;
     if (looksLikePath(value) || value === "~") addPath(ctx, value, name === "source" || name === "." ? "exec" : "unknown", false, via);
   }
 }
@@ -553,13 +591,12 @@ function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command
   let dynamic = false;
   let nameWord = "";
   if (cmd.name) {
-    const values = wordValues(vars, cmd.name);
-    argv.push(...values);
+    pushWordValues(vars, cmd.name, argv);
     nameWord = cmd.name.value;
     dynamic = hasDynamicPart(cmd.name);
   }
   for (const a of cmd.args) {
-    if (a.type === "Word") argv.push(...wordValues(vars, a));
+    if (a.type === "Word") pushWordValues(vars, a, argv);
     else if (a.type === "Assignment") argv.push(a.value.type === "Word" ? `${a.name}=${a.value.value}` : `${a.name}=()`);
   }
   return { argv, dynamic, nameWord };
@@ -614,7 +651,7 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string): void {
   for (const r of cmd.redirects) {
     if (r.type === "Redirect" && r.target) {
       const target = r.target.value;
-      if (/^\/dev\/(tcp|udp)\//.test(target)) {
+      if (DEV_SOCKET.test(target)) {
         finding(ctx, "shell.reverse-shell", "block", "The command opens a raw network socket through /dev/tcp or /dev/udp.", text);
         ctx.s.sends++;
       } else if (r.operator === ">" || r.operator === ">>" || r.operator === ">|" || r.operator === "&>" || r.operator === "&>>" || r.operator === "<>") {
@@ -634,13 +671,22 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string): void {
     finding(ctx, "shell.dynamic-command", "escalate", "The command name is computed at run time, so what runs cannot be known in advance.", text);
     return;
   }
-  if (hasNonAscii(nameWord) || argv.slice(0, 3).some((a) => a.startsWith("-") && hasNonAscii(a))) {
+  if (hasNonAscii(nameWord) || hasNonAsciiOption(argv)) {
     finding(ctx, "unicode.lookalike", "escalate", "A command word contains non-ASCII look-alike characters.", text);
   }
   analyseArgv(ctx, argv, cmd, text);
 }
 
-function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void {
+/** One of the first three words is an option with non-ASCII characters (a look-alike dash or letter). */
+function hasNonAsciiOption(argv: readonly string[]): boolean {
+  for (let i = 0; i < 3 && i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a.startsWith("-") && hasNonAscii(a)) return true;
+  }
+  return false;
+}
+
+function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: string): void {
   const unwrapped = unwrap(argv);
   const first = unwrapped[0];
   if (first !== undefined && isGlobWord(first)) {
@@ -658,7 +704,7 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
   if (real.length === 0) return;
   const name = baseName(real[0] ?? "");
   if (!name) return;
-  const viaSudo = argv.length > 0 && /^(sudo|doas|su|runuser|pkexec)$/.test(baseName(argv[0] ?? ""));
+  const viaSudo = argv.length > 0 && ROOT_RUNNERS.has(baseName(argv[0] ?? ""));
   if (ctx.s.out.commands.length < MAX_COMMANDS) ctx.s.out.commands.push({ name, args: real.slice(1), text: real.join(" ") });
   if (runsFileFrom(ctx, real, ctx.s.downloads)) finding(ctx, "shell.remote-code", "block", "A file just downloaded from the network is executed.", text);
   if (runsFileFrom(ctx, real, ctx.s.decoded)) finding(ctx, "shell.obfuscated-exec", "block", "A file just decoded from hidden text is executed.", text);
@@ -682,14 +728,15 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
     const interactive = real.slice(1).some((a) => /^-[a-zA-Z]*i/.test(a) || a === "-l" || a === "--login") || (real.length === 1 && ctx.s.piped?.has(cmd) !== true);
     if (interactive && i < 0) {
       if (viaSudo) finding(ctx, "priv.root-shell", "block", "The command opens a root shell.", text);
-      if (cmd.redirects.some((r) => r.type === "Redirect" && /^\/dev\/(tcp|udp)\//.test(r.target?.value ?? ""))) {
+      if (cmd.redirects.some((r) => r.type === "Redirect" && DEV_SOCKET.test(r.target?.value ?? ""))) {
         finding(ctx, "shell.reverse-shell", "block", "An interactive shell is wired to a network socket.", text);
       }
     }
   }
   if (name === "eval") analyseSource(ctx, real.slice(1).join(" "));
   // Interpreters fed code inline, or from substitutions that fetch or decode.
-  if (isInterpreter(name) && !SHELLS.has(name)) {
+  const interpreter = isInterpreter(name);
+  if (interpreter && !SHELLS.has(name)) {
     const code = inlineCode(name, real.slice(1));
     if (code !== undefined) {
       analyseCode(ctx, code, name, text);
@@ -699,7 +746,7 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
       if (/(post|put|send|upload|files\s*=|data\s*=)/i.test(code) && /https?:\/\//.test(code)) ctx.s.sends++;
     }
   }
-  if (isInterpreter(name) || name === "eval" || name === "source" || name === ".") {
+  if (interpreter || name === "eval" || name === "source" || name === ".") {
     const words = [cmd.name, ...cmd.args].filter((w): w is Word => w?.type === "Word");
     for (const w of words) {
       for (const part of w.parts ?? []) {
@@ -708,16 +755,15 @@ function analyseArgv(ctx: Ctx, argv: string[], cmd: Command, text: string): void
     }
   }
   // DNS lookups whose names are computed from files or the environment smuggle data out.
-  if (/^(dig|nslookup|host|ping|drill|curl|wget)$/.test(name)) {
+  if (LOOKUP_SENDERS.has(name)) {
     const words = cmd.args.filter((w): w is Word => w.type === "Word");
     if (words.some((w) => hasDynamicPart(w) && /\$\(|`|\$\{?[A-Za-z_]/.test(w.text) && (w.parts ?? []).some((p) => p.type === "CommandExpansion" || p.type === "SimpleExpansion" || p.type === "ParameterExpansion" || p.type === "DoubleQuoted"))) {
       ctx.s.sends++;
     }
   }
   classifyCommand(ctx, real, text);
-  const envOperands = real.slice(1).filter((a) => !a.startsWith("-"));
-  if ((name === "env" || name === "printenv") && envOperands.length === 0 && ctx.s.feeds?.has(cmd) !== true) ctx.s.envPrinted = true;
-  if (/^(cat|less|more|head|tail|strings|xxd|od|tr)$/.test(name) && real.some((a) => /^\/proc\/[^/]+\/environ$/.test(a))) {
+  if ((name === "env" || name === "printenv") && !real.some((a, k) => k > 0 && !a.startsWith("-")) && ctx.s.feeds?.has(cmd) !== true) ctx.s.envPrinted = true;
+  if (FILE_PRINTERS.has(name) && real.some((a) => PROC_ENVIRON.test(a))) {
     ctx.s.envDump = true;
     if (ctx.s.feeds?.has(cmd) !== true) ctx.s.envPrinted = true;
   }
@@ -747,21 +793,30 @@ function fedCode(ctx: Ctx, part: SyntaxNode, interpreter: string, text: string):
 
 /** Pipelines: what feeds an interpreter's stdin decides how dangerous it is. */
 function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string): void {
-  const stageNames = stages.flatMap((s) => (s.type === "Command" ? namesOf(unwrap(commandArgv(ctx.s, s).argv)[0] ?? "") : []));
-  for (const s of stages.slice(1)) if (s.type === "Command") (ctx.s.piped ??= new Set()).add(s);
-  for (const s of stages.slice(0, -1)) if (s.type === "Command") (ctx.s.feeds ??= new Set()).add(s);
+  const stageNames: string[] = [];
+  for (const s of stages) if (s.type === "Command") for (const n of namesOf(unwrap(commandArgv(ctx.s, s).argv)[0] ?? "")) stageNames.push(n);
+  for (let i = 0; i < stages.length; i++) {
+    const s = stages[i] as SyntaxNode;
+    if (s.type !== "Command") continue;
+    if (i > 0) (ctx.s.piped ??= new Set()).add(s);
+    if (i < stages.length - 1) (ctx.s.feeds ??= new Set()).add(s);
+  }
   if (stageNames.some((n) => SHELLS.has(n)) && stageNames.some((n) => RAW_NET.has(n))) {
     finding(ctx, "shell.reverse-shell", "block", "A shell's input or output is wired to a raw network connection.", source.slice(stages[0]?.pos ?? 0, stages.at(-1)?.end ?? 0));
   }
+  // The command names of the stages before stage i, collected as the loop reaches each command stage.
+  const upstream: string[] = [];
+  let upstreamStages = 0;
   for (let i = 1; i < stages.length; i++) {
     const stage = stages[i];
     if (stage?.type !== "Command") continue;
     const real = unwrap(commandArgv(ctx.s, stage).argv);
-    const name = namesOf(real[0] ?? "").find((n) => isInterpreter(n)) ?? namesOf(real[0] ?? "")[0] ?? "";
+    const candidates = namesOf(real[0] ?? "");
+    const name = candidates.find((n) => isInterpreter(n)) ?? candidates[0] ?? "";
     const text = source.slice(stage.pos, stage.end);
-    const upstream = stages.slice(0, i).flatMap((s) => innerCommandNames(ctx.s, s));
+    for (; upstreamStages < i; upstreamStages++) for (const n of innerCommandNames(ctx.s, stages[upstreamStages] as SyntaxNode)) upstream.push(n);
     // env | grep token, printenv | curl …
-    if (upstream.some((n) => n === "env" || n === "printenv" || n === "set" || n === "export" || n === "declare" || n === "typeset" || n === "compgen")) {
+    if (upstream.some((n) => ENV_LISTERS.has(n))) {
       if (name === "grep" || name === "egrep" || name === "rg" || name === "awk" || name === "sed") {
         if (SECRET_WORDS.test(real.slice(1).join(" "))) finding(ctx, "cred.env-dump", "block", "Environment variables holding secrets are filtered out of the environment.", source.slice(stages[0]?.pos ?? 0, stage.end));
       }
@@ -806,9 +861,11 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
   }
 }
 
+const NESTING_CHAR = /[`$<>]/;
+
 /** Only words with `$`, backticks or `<(`/`>(` can hold nested commands: skip the rest without building their parts. */
 function mayNest(node: SyntaxNode): boolean {
-  return node.type !== "Word" || /[`$<>]/.test(node.text);
+  return node.type !== "Word" || NESTING_CHAR.test(node.text);
 }
 
 /** Decode \xNN, \NNN and \uNNNN escapes the way echo -e and printf do. */
@@ -835,16 +892,22 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
   }
   if (node.type === "Command") {
     analyseCommand(ctx, node, source);
-    const heredoc = node.redirects.find((r) => r.type === "HereDoc");
-    const real = unwrap(commandArgv(ctx.s, node).argv);
-    const name = baseName(real[0] ?? "");
-    // Text on stdin (heredoc, here-string) is code when a shell or an interpreter without a script reads it.
-    const herestring = node.redirects.find((r) => r.type === "HereString");
-    const stdin = [heredoc?.type === "HereDoc" ? heredoc.body.text : undefined, herestring?.type === "HereString" ? herestring.target?.value : undefined];
-    for (const code of stdin) {
-      if (code === undefined) continue;
-      if (SHELLS.has(name) && !real.slice(1).some((a) => /^-[a-zA-Z]*c/.test(a))) analyseSource(ctx, code);
-      else if (isInterpreter(name) && real.slice(1).every((a) => a === "-" || a.startsWith("-"))) analyseCode(ctx, code, name, source.slice(node.pos, node.end));
+    let heredoc: Redirection | undefined;
+    let herestring: Redirection | undefined;
+    for (const r of node.redirects) {
+      if (r.type === "HereDoc") heredoc ??= r;
+      else if (r.type === "HereString") herestring ??= r;
+    }
+    if (heredoc !== undefined || herestring !== undefined) {
+      const real = unwrap(commandArgv(ctx.s, node).argv);
+      const name = baseName(real[0] ?? "");
+      // Text on stdin (heredoc, here-string) is code when a shell or an interpreter without a script reads it.
+      const stdin = [heredoc?.type === "HereDoc" ? heredoc.body.text : undefined, herestring?.type === "HereString" ? herestring.target?.value : undefined];
+      for (const code of stdin) {
+        if (code === undefined) continue;
+        if (SHELLS.has(name) && !real.slice(1).some((a) => /^-[a-zA-Z]*c/.test(a))) analyseSource(ctx, code);
+        else if (isInterpreter(name) && real.slice(1).every((a) => a === "-" || a.startsWith("-"))) analyseCode(ctx, code, name, source.slice(node.pos, node.end));
+      }
     }
   }
   forEachChild(node, visit);
