@@ -100,12 +100,51 @@ export function parseConfig(raw: unknown, env: Env): ConfigResult {
   if (typeof input !== "object" || Array.isArray(input)) {
     return { ok: false, problems: [formatProblem({ path: "", problem: "must be a JSON object", fix: "write the plugin config as an object" })] };
   }
+  problems.push(...placeholderProblems(input as Record<string, unknown>));
   const resolved = resolveStrings(input, env, "", problems);
   const parsed = ConfigSchema.safeParse(resolved);
   if (!parsed.success) problems.push(...problemsFromZod(parsed.error.issues));
   else problems.push(...semanticProblems(parsed.data));
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: problems.map(formatProblem) };
-  return { ok: true, value: { config: parsed.data, policyHash: sha256Hex(canonicalJson(parsed.data)), warnings: [], secretValues: [] } };
+  return { ok: true, value: { config: parsed.data, policyHash: sha256Hex(canonicalJson(parsed.data)), warnings: [], secretValues: configuredSecrets(parsed.data) } };
+}
+
+const WHOLE_PLACEHOLDER = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
+
+/** Credentials the config itself carries must arrive as ${VAR}, so openclaw.json never holds them. */
+function placeholderProblems(raw: Record<string, unknown>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const admin = raw.admin as Record<string, Record<string, unknown> | undefined> | undefined;
+  for (const platform of ["telegram", "discord"] as const) {
+    const token = admin?.[platform]?.token;
+    if (typeof token === "string" && !WHOLE_PLACEHOLDER.test(token)) {
+      problems.push({
+        path: `admin.${platform}.token`,
+        problem: "must be an environment placeholder, not the token itself",
+        fix: `write "\${ADMIN_${platform.toUpperCase()}_TOKEN}" and put the token in .env (mode 600)`,
+      });
+    }
+  }
+  const url = (raw.store as { url?: unknown } | undefined)?.url;
+  if (typeof url === "string" && !WHOLE_PLACEHOLDER.test(url) && /^rediss?:\/\/[^/@]*:[^/@]*@/.test(url)) {
+    problems.push({ path: "store.url", problem: "contains a password", fix: 'write "${REDIS_URL}" and put the URL in .env (mode 600)' });
+  }
+  return problems;
+}
+
+/** Secret values the config resolved (admin bot tokens, a Redis password): never to appear in logs or records. */
+function configuredSecrets(config: Config): string[] {
+  const out: string[] = [];
+  for (const t of [config.admin.telegram?.token, config.admin.discord?.token]) if (t && t.length >= 8) out.push(t);
+  if (config.store.url) {
+    try {
+      const pw = decodeURIComponent(new URL(config.store.url).password);
+      if (pw.length >= 8) out.push(pw);
+    } catch {
+      // The schema already refused a malformed URL.
+    }
+  }
+  return out;
 }
 
 export type EnvFileResult = { env: Record<string, string>; warnings: string[]; problems: string[] };
@@ -149,7 +188,7 @@ export function loadConfig(raw: unknown, options: { env: Env; baseDir: string; d
   const result = parseConfig(raw, merged);
   if (result.ok) {
     result.value.warnings.push(...warnings);
-    result.value.secretValues = secretValues;
+    result.value.secretValues = [...new Set([...secretValues, ...result.value.secretValues])];
   }
   return result;
 }

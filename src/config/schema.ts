@@ -196,6 +196,67 @@ export const ConfigSchema = z
       .strict()
       .default({ enabled: true, timeZone: "UTC", checkpointEvery: 1000, checkpointSeconds: 300 })
       .describe("The verifiable audit trail."),
+    store: z
+      .object({
+        kind: z.enum(["sqlite", "redis"]).default("sqlite").describe("sqlite: embedded, one machine (default). redis: shared by every gateway using the same URL."),
+        path: z.string().min(1).optional().describe("SQLite file; default <stateDir>/state.sqlite."),
+        url: z
+          .string()
+          .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+          .optional()
+          .describe("Redis URL for kind redis, as a placeholder: ${REDIS_URL} (a password in it is a secret)."),
+        namespace: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'")
+          .default("otheru-coordinator")
+          .describe("Key prefix, so several deployments can share one Redis."),
+        timeoutMs: z.number().int().min(50).max(30_000).default(1000).describe("A store operation slower than this counts as the store being down (tool calls are blocked)."),
+      })
+      .strict()
+      .refine((s) => s.kind !== "redis" || s.url !== undefined, { message: "kind redis needs url", path: ["url"] })
+      .default({ kind: "sqlite", namespace: "otheru-coordinator", timeoutMs: 1000 })
+      .describe("Where the kill switch (and shared state) lives. If it cannot be read, every tool call is blocked."),
+    admin: z
+      .object({
+        telegram: z
+          .object({
+            token: z.string().min(1).describe("The admin bot's token, as a placeholder (${ADMIN_TELEGRAM_TOKEN}); never the agent's own bot token."),
+            chatId: z.string().regex(/^-?[0-9]{1,20}$/, "must be a numeric Telegram chat id (e.g. -1001234567890)").describe("The private admin chat (numeric id)."),
+            operators: z
+              .array(z.string().regex(/^[0-9]{1,20}$/, "must be a numeric Telegram user id; never a username"))
+              .min(1)
+              .describe("Telegram user ids allowed to issue admin commands."),
+            apiRoot: z.string().url().optional().describe("Bot API server root (default https://api.telegram.org); for a self-hosted Bot API server."),
+          })
+          .strict()
+          .optional()
+          .describe("Telegram admin bot (grammy, long polling)."),
+        discord: z
+          .object({
+            token: z.string().min(1).describe("The admin bot's token, as a placeholder (${ADMIN_DISCORD_TOKEN}); never the agent's own bot token."),
+            guildId: z.string().regex(/^[0-9]{15,25}$/, "must be a guild snowflake (numeric id)").describe("The server (guild) of the admin channel."),
+            channelId: z.string().regex(/^[0-9]{15,25}$/, "must be a channel snowflake (numeric id)").describe("The private admin channel."),
+            operators: z
+              .array(z.string().regex(/^[0-9]{15,25}$/, "must be a Discord user snowflake; never a username"))
+              .min(1)
+              .describe("Discord user ids allowed to issue admin commands."),
+            apiRoot: z.string().url().optional().describe("REST API root (default https://discord.com/api)."),
+          })
+          .strict()
+          .optional()
+          .describe("Discord admin bot (discord.js)."),
+        maxMessageAgeSeconds: z
+          .number()
+          .int()
+          .min(10)
+          .max(3_600)
+          .default(300)
+          .describe("Admin messages older than this (or from the future) are refused as replays."),
+        postCheckpoints: z.boolean().default(true).describe("Post each signed audit checkpoint to the admin chats (an outside copy that catches truncation)."),
+      })
+      .strict()
+      .default({ maxMessageAgeSeconds: 300, postCheckpoints: true })
+      .describe("The operators' private admin channel: /stop, /resume, /status, /health, /pending, /audit verify."),
     stateDir: z.string().min(1).optional().describe("Where the plugin keeps its state; default <OpenClaw state dir>/otheru-coordinator."),
     envFile: z.string().min(1).optional().describe("A .env file (mode 600) to load secrets from; default .env beside the OpenClaw config."),
   })

@@ -10,6 +10,8 @@ import { type AuditTrail, createAuditTrail } from "../audit/trail.ts";
 import { type HostLayout, resolveRealPaths, workspaceFor } from "./host.ts";
 import { join } from "node:path";
 import { scanOutgoing } from "./outgoing.ts";
+import { readKillSwitch } from "../state/killswitch.ts";
+import type { StateStore } from "../state/store.ts";
 
 export type Requester = { channel?: string | undefined; accountId?: string | undefined; senderId?: string | undefined; senderIsOwner?: boolean | undefined };
 
@@ -38,10 +40,12 @@ export type Gate = {
   detectOverride(text: string): OverrideAttempt | undefined;
   /** The audit trail every decision is recorded in (undefined when auditing is off). */
   readonly audit: AuditTrail | undefined;
+  /** The shared state store holding the kill switch (undefined only in tests of the bare engine). */
+  readonly store: StateStore | undefined;
 };
 
 /** Where decisions are recorded: the configured audit dir, an explicit one (evaluate --audit-dir), or nowhere. */
-export type GateOptions = { audit?: "config" | { dir: string } | false };
+export type GateOptions = { audit?: "config" | { dir: string } | false; store?: StateStore | undefined };
 
 function trailFor(loaded: LoadedConfig, layout: HostLayout, choice: GateOptions["audit"]): AuditTrail | undefined {
   const a = loaded.config.audit;
@@ -88,8 +92,29 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout, options: Ga
   const detect = compileOverrideDetector(loaded.config.overrideDetection.phrases);
   const overrideEnabled = loaded.config.overrideDetection.enabled;
 
+  const store = options.store;
+
   async function decideNow(input: GateInput): Promise<{ decision: Decision; context: CallContext }> {
     const context = contextFor(input);
+    // The emergency stop comes first and needs nothing else: no analysis, no policy, no I/O but the store.
+    if (store) {
+      let engaged: Awaited<ReturnType<typeof readKillSwitch>>;
+      try {
+        engaged = await readKillSwitch(store);
+      } catch (err) {
+        return {
+          decision: { kind: "block", ruleIds: ["store.unavailable"], reason: `The coordinator cannot read the emergency-stop state (${(err as Error).message}), so every tool call is blocked until the state store answers again.` },
+          context,
+        };
+      }
+      if (engaged.engaged) {
+        const why = engaged.reason ? ` (${engaged.reason})` : "";
+        return {
+          decision: { kind: "block", ruleIds: ["killswitch.engaged"], reason: `An operator engaged the coordinator's emergency stop at ${engaged.at}${why}: every tool call is blocked until an operator resumes.` },
+          context,
+        };
+      }
+    }
     if (typeof input.tool !== "string" || input.tool.trim() === "") {
       return { decision: { kind: "block", ruleIds: ["input.invalid"], reason: "The tool call has no tool name." }, context };
     }
@@ -152,6 +177,7 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout, options: Ga
       return { ...out, latencyUs };
     },
     audit,
+    store,
     detectOverride: (text) => (overrideEnabled ? detect(text) : undefined),
   };
 }

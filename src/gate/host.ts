@@ -1,4 +1,5 @@
 // Host facts the gate needs (I/O): home, workspaces, the coordinator's protected paths, real paths.
+import type { StoreSettings } from "../state/store.ts";
 import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve, sep } from "node:path";
@@ -115,11 +116,20 @@ export function hostLayout(options: { env: Env; config: Config; openclawConfig?:
     ...config.selfProtect.paths.map((p) => resolve(expandHome(p, home))),
     ...(config.audit.dir ? [resolve(expandHome(config.audit.dir, home))] : []),
     ...(config.audit.signingKey ? [resolve(expandHome(config.audit.signingKey, home))] : []),
+    ...(config.store.path ? [resolve(expandHome(config.store.path, home))] : []),
   ];
   const protectedPaths = [...new Set(raw.flatMap((p) => [p, realPathOf(p)]))];
   const auditDir = config.audit.dir ? resolve(expandHome(config.audit.dir, home)) : join(stateDir, "audit");
   const signingKey = config.audit.signingKey ? resolve(expandHome(config.audit.signingKey, home)) : undefined;
   return { home, openclawStateDir, openclawConfigPath, stateDir, workspaces, protectedPaths, auditDir, ...(signingKey ? { signingKey } : {}) };
+}
+
+/** The state store the config names: SQLite in the state dir unless told otherwise. */
+export function storeSettings(config: Config, layout: Pick<HostLayout, "home" | "stateDir">): StoreSettings {
+  const { kind, namespace, timeoutMs } = config.store;
+  if (kind === "redis") return { kind, url: config.store.url ?? "", namespace, timeoutMs };
+  const path = config.store.path ? resolve(expandHome(config.store.path, layout.home)) : join(layout.stateDir, "state.sqlite");
+  return { kind, path, namespace, timeoutMs };
 }
 
 export function workspaceFor(layout: HostLayout, agentId: string | undefined): string {

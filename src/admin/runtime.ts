@@ -1,0 +1,135 @@
+// The coordinator's long-running side in a gateway: admin bots, instance heartbeat, checkpoint posting,
+// and the health report. Started and stopped by the registered service, never by register().
+import type { AuditEntry } from "../audit/record.ts";
+import type { AuditStatus } from "../audit/log.ts";
+import { verifyAuditDir } from "../audit/verify.ts";
+import type { Config } from "../config/schema.ts";
+import { heartbeatInstance, listInstances } from "../state/instances.ts";
+import type { StateStore } from "../state/store.ts";
+import type { PendingEscalations } from "../approvals/pending.ts";
+import { type AdminChat, type AdminDeps, createAdminHandler } from "./core.ts";
+import { collectHealth, type HealthReport } from "./health.ts";
+import type { AdminBot, AdminHandler, AdminLog } from "./types.ts";
+
+export type RuntimeOptions = {
+  config: Config;
+  policyHash: string;
+  store: StateStore;
+  instanceId: string;
+  log: AdminLog;
+  pending: PendingEscalations;
+  audit?: { status(): AuditStatus; event(entry: AuditEntry): Promise<unknown> } | undefined;
+  /** Builds the configured admin bots around the handler (the adapters live outside src/admin). */
+  createBots: (handler: AdminHandler) => AdminBot[];
+  heartbeatMs?: number;
+  checkpointPollMs?: number;
+};
+
+export type CoordinatorRuntime = {
+  readonly deps: AdminDeps;
+  readonly handler: AdminHandler;
+  health(): Promise<HealthReport>;
+  bots(): readonly AdminBot[];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+export function adminChats(config: Config): AdminChat[] {
+  const chats: AdminChat[] = [];
+  const t = config.admin.telegram;
+  if (t) chats.push({ platform: "telegram", chatId: t.chatId, operators: t.operators });
+  const d = config.admin.discord;
+  if (d) chats.push({ platform: "discord", guildId: d.guildId, channelId: d.channelId, operators: d.operators });
+  return chats;
+}
+
+export function createCoordinatorRuntime(o: RuntimeOptions): CoordinatorRuntime {
+  let bots: AdminBot[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  let running = false;
+  const health = () =>
+    collectHealth({
+      instanceId: o.instanceId,
+      policyHash: o.policyHash,
+      store: o.store,
+      audit: o.audit ? () => (o.audit as NonNullable<RuntimeOptions["audit"]>).status() : undefined,
+      bots: () => bots.map((b) => b.status()),
+      instances: () => listInstances(o.store),
+    });
+  const deps: AdminDeps = {
+    store: o.store,
+    instanceId: o.instanceId,
+    policyHash: o.policyHash,
+    chats: adminChats(o.config),
+    maxMessageAgeMs: o.config.admin.maxMessageAgeSeconds * 1000,
+    record: async (entry) => {
+      if (!o.audit) return undefined;
+      return o.audit.event(entry);
+    },
+    health,
+    verifyAudit: async () => {
+      if (!o.audit) return { ok: false, text: "Auditing is off (audit.enabled false): nothing to verify." };
+      const r = await verifyAuditDir(o.audit.status().dir);
+      if (r.ok) return { ok: true, text: `Audit trail OK: ${r.records} records in ${r.files} file(s), ${r.checkpoints} checkpoint(s), last hash ${r.lastHash.slice(0, 16)}.` };
+      const b = r.break;
+      return { ok: false, text: `Audit trail BROKEN at ${b?.file ?? "?"} line ${b?.line ?? "?"} (seq ${b?.seq ?? "?"}): ${b?.problem ?? "unknown"}. Run otheru-coordinator audit verify on the host.` };
+    },
+    pending: () => o.pending.list(),
+    log: o.log,
+  };
+  const handler = createAdminHandler(deps);
+
+  async function beat(): Promise<void> {
+    try {
+      await heartbeatInstance(o.store, o.instanceId, (o.heartbeatMs ?? 30_000) * 3);
+    } catch (err) {
+      o.log.warn(`otheru-coordinator: instance heartbeat failed: ${(err as Error).message}`);
+    }
+  }
+
+  let lastPostedSeq: number | undefined;
+  async function postCheckpoint(): Promise<void> {
+    const cp = o.audit?.status().lastCheckpoint;
+    if (!cp || cp.seq === lastPostedSeq) return;
+    lastPostedSeq = cp.seq;
+    const text = `Audit checkpoint #${cp.seq} at ${cp.time}\nhash ${cp.hash}\ninstance ${o.instanceId}\n(keep this: otheru-coordinator audit verify DIR --checkpoint ${cp.hash})`;
+    await Promise.all(
+      bots.map((b) =>
+        b.post(text).catch((err: unknown) => o.log.warn(`otheru-coordinator: could not post the audit checkpoint to ${b.platform}: ${(err as Error).message}`)),
+      ),
+    );
+  }
+
+  return {
+    deps,
+    handler,
+    health,
+    bots: () => bots,
+    async start() {
+      if (running) return;
+      running = true;
+      bots = o.createBots(handler);
+      await Promise.all(bots.map((b) => b.start()));
+      for (const b of bots) {
+        const s = b.status();
+        if (!s.connected) o.log.error(`otheru-coordinator: admin bot ${b.platform} is not connected: ${s.error ?? "unknown reason"} (see GET /dependencies/health)`);
+      }
+      await beat();
+      const hb = setInterval(() => void beat(), o.heartbeatMs ?? 30_000);
+      hb.unref();
+      timers.push(hb);
+      if (o.config.admin.postCheckpoints && bots.length > 0 && o.audit) {
+        lastPostedSeq = o.audit.status().lastCheckpoint?.seq;
+        const cp = setInterval(() => void postCheckpoint(), o.checkpointPollMs ?? 5_000);
+        cp.unref();
+        timers.push(cp);
+      }
+    },
+    async stop() {
+      running = false;
+      for (const t of timers.splice(0)) clearInterval(t);
+      await Promise.all(bots.map((b) => b.stop().catch(() => undefined)));
+      bots = [];
+    },
+  };
+}
