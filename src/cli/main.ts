@@ -11,14 +11,21 @@ import { formatRecord, readFiltered } from "../audit/show.ts";
 import { verifyAuditDir } from "../audit/verify.ts";
 import { runEvaluate } from "./evaluate.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, loadForCli, UsageError } from "./io.ts";
+import { killSwitchStatus, runHealth, runStopResume, storeForEvaluate } from "./operator.ts";
 
 const USAGE = `usage: otheru-coordinator <command> [options]
 
 commands:
   evaluate [--config FILE] [--state-dir DIR] [--audit-dir DIR] < cases.jsonl > decisions.jsonl
                                    decide tool calls offline exactly as the before_tool_call hook does
+  stop [--config FILE] [--state-dir DIR] [--reason TEXT]
+                                   emergency stop: every tool call in every gateway sharing the store is blocked
+  resume [--config FILE] [--state-dir DIR]
+                                   lift the emergency stop
   status [--config FILE] [--state-dir DIR] [--json]
-                                   the policy hash and what the loaded policy contains
+                                   emergency stop state, the policy hash and what the loaded policy contains
+  health [--config FILE] [--state-dir DIR] [--json]
+                                   dependency health (state store, audit log, kill switch); exit 1 when one is down
   audit verify DIR [--public-key FILE] [--checkpoint HASH]
                                    exit 0 when the hash chain and checkpoint signatures hold, 1 at the first break
   audit show DIR [--session KEY] [--tool NAME] [--decision D] [--kind K] [--date YYYY-MM-DD] [--json]
@@ -45,9 +52,11 @@ async function main(argv: string[]): Promise<number> {
       const { loaded, layout } = loadForCli({ config: values.config, stateDir: values["state-dir"] }, process.env);
       for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
       const auditDir = values["audit-dir"];
-      const gate = createGate(loaded, layout, { audit: auditDir === undefined ? false : { dir: resolve(auditDir) } });
+      const store = storeForEvaluate({ loaded, layout, source: "" });
+      const gate = createGate(loaded, layout, { audit: auditDir === undefined ? false : { dir: resolve(auditDir) }, store });
       await runEvaluate(gate, process.stdin, process.stdout);
       await gate.audit?.close();
+      await store?.close();
       const st = gate.audit?.status();
       if (st && !st.ok) throw new UsageError(`--audit-dir: ${st.error ?? "the audit log could not be written"}`);
       return EXIT_OK;
@@ -93,11 +102,29 @@ async function main(argv: string[]): Promise<number> {
       }
       throw new UsageError("usage: otheru-coordinator audit verify DIR [--public-key FILE] [--checkpoint HASH] | audit show|tail DIR [filters] | audit keygen FILE");
     }
+    case "stop":
+    case "resume": {
+      const { values } = parseArgs({
+        args: rest,
+        options: { config: { type: "string" }, "state-dir": { type: "string" }, ...(command === "stop" ? { reason: { type: "string" as const } } : {}) },
+        strict: true,
+      });
+      const l = loadForCli({ config: values.config as string | undefined, stateDir: values["state-dir"] as string | undefined }, process.env);
+      const reason = (values as { reason?: string }).reason;
+      return runStopResume(l, command === "stop", reason, process.stdout);
+    }
+    case "health": {
+      const { values } = parseArgs({ args: rest, options: { config: { type: "string" }, "state-dir": { type: "string" }, json: { type: "boolean" } }, strict: true });
+      const l = loadForCli({ config: values.config, stateDir: values["state-dir"] }, process.env);
+      return runHealth(l, values.json === true, process.stdout);
+    }
     case "status": {
       const { values } = parseArgs({ args: rest, options: { config: { type: "string" }, "state-dir": { type: "string" }, json: { type: "boolean" } }, strict: true });
       const { loaded, layout, source } = loadForCli({ config: values.config, stateDir: values["state-dir"] }, process.env);
       const c = loaded.config;
+      const ks = await killSwitchStatus({ loaded, layout, source });
       const status = {
+        ...ks.json,
         policyHash: loaded.policyHash,
         config: source,
         rules: c.rules.map((r) => r.id),
@@ -114,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
       else {
         process.stdout.write(
           [
+            `emergency stop   ${ks.line}`,
             `policy hash      ${status.policyHash}`,
             `config           ${status.config}`,
             `rules            ${status.rules.join(", ") || "(none)"}`,
@@ -125,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
           ].join("\n") + "\n",
         );
       }
-      return EXIT_OK;
+      return ks.ok ? EXIT_OK : EXIT_FAILED;
     }
     case "config": {
       const [sub, ...args] = rest;

@@ -6,6 +6,7 @@ import { workspaceFor } from "../../gate/host.ts";
 import { appendDecisionNote, noteLine } from "../../memory/decision-notes.ts";
 import { redactSecrets } from "../../patterns/secrets.ts";
 import type { Decision } from "../../policy/types.ts";
+import type { PendingEscalations } from "../../approvals/pending.ts";
 
 /** The parts of OpenClaw's before_tool_call event and ctx we read (all optional: the host may omit any). */
 export type ToolCallEvent = { toolName?: unknown; params?: unknown; derivedPaths?: readonly string[] | undefined; toolCallId?: string | undefined; runId?: string | undefined };
@@ -76,7 +77,7 @@ export type PendingDecisions = Map<string, { tool: string; params: unknown; deci
 const MAX_PENDING = 2_000;
 
 /** The before_tool_call handler. It never throws: a failure becomes a block with its reason. */
-export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log: HookLog, pending?: PendingDecisions) {
+export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log: HookLog, pending?: PendingDecisions, escalations?: PendingEscalations) {
   return async (event: ToolCallEvent, ctx: ToolCallCtx): Promise<HookResult> => {
     const tool = typeof event?.toolName === "string" ? event.toolName : "";
     try {
@@ -99,8 +100,11 @@ export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log:
       if (d.kind !== "allow") {
         log.warn(`otheru-coordinator: ${d.kind} ${tool || "(no tool)"} session=${ctx?.sessionKey ?? "?"} [${d.ruleIds.join(", ")}] ${d.reason}`);
       }
-      const onResolution = (outcome: string) =>
+      const waiting = d.kind === "escalate" ? escalations?.add({ tool, ruleIds: d.ruleIds, sessionKey: ctx?.sessionKey, timeoutMs: approvalTimeoutMs }) : undefined;
+      const onResolution = (outcome: string) => {
+        if (waiting) escalations?.resolve(waiting);
         void gate.audit?.event({ kind: "approval", tool, toolCallId: event?.toolCallId ?? null, sessionKey: ctx?.sessionKey ?? null, ruleIds: [...d.ruleIds], outcome }).catch(() => undefined);
+      };
       return toHookResult(d, tool, event?.params, approvalTimeoutMs, log, onResolution);
     } catch (err) {
       log.error(`otheru-coordinator: hook failure on ${tool || "(no tool)"}: ${(err as Error).message}`);

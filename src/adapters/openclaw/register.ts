@@ -2,25 +2,49 @@
 import type { OpenClawPluginApi } from "openclaw/plugin-sdk/plugin-entry";
 import { ConfigError, defaultEnvFileFor, type LoadedConfig, loadConfig, PLUGIN_ID } from "../../config/load.ts";
 import { createGate, type Gate } from "../../gate/gate.ts";
-import { hostLayout, openclawPaths } from "../../gate/host.ts";
+import { hostLayout, openclawPaths, storeSettings } from "../../gate/host.ts";
 import { canonicalJson, sha256Hex } from "../../config/canonical.ts";
 import { createAfterToolCall, createBeforeToolCall, createOverrideWatcher, type HookLog, type PendingDecisions } from "./hook.ts";
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import { lazyStateStore } from "../../state/store.ts";
+import { createPendingEscalations, type PendingEscalations } from "../../approvals/pending.ts";
+import { type CoordinatorRuntime, createCoordinatorRuntime } from "../../admin/runtime.ts";
+import type { AdminBot, AdminHandler, AdminLog } from "../../admin/types.ts";
+import type { Config } from "../../config/schema.ts";
+import { createTelegramAdminBot } from "../telegram/admin-bot.ts";
+import { createDiscordAdminBot } from "../discord/admin-bot.ts";
+import { createCoordinatorCommand, createHealthRoute, HEALTH_PATH } from "./operator.ts";
 
 export type CoordinatorApi = Pick<OpenClawPluginApi, "on" | "registerService" | "logger" | "pluginConfig" | "config" | "registrationMode"> & {
   rootDir?: string | undefined;
+  registerHttpRoute?: OpenClawPluginApi["registerHttpRoute"] | undefined;
+  registerCommand?: OpenClawPluginApi["registerCommand"] | undefined;
 };
 
 /** Runs before every other plugin's before_tool_call: our block is terminal. */
 export const HOOK_PRIORITY = 1000;
 
-type Built = { ok: true; gate: Gate; loaded: LoadedConfig } | { ok: false; problems: readonly string[] };
+type Built =
+  | { ok: true; gate: Gate; loaded: LoadedConfig; runtime: CoordinatorRuntime; escalations: PendingEscalations; instanceId: string }
+  | { ok: false; problems: readonly string[] };
 
 /** One gate per distinct config per process: OpenClaw calls register() 2-4 times. */
 const cache = new Map<string, Built>();
 const announced = new Set<string>();
 const overrideSeen = { count: 0 };
 
-function build(api: CoordinatorApi): Built {
+/** The configured admin bots (Telegram via grammy, Discord via discord.js) around the platform-neutral handler. */
+export function createAdminBots(config: Config, handler: AdminHandler, log: AdminLog): AdminBot[] {
+  const bots: AdminBot[] = [];
+  const t = config.admin.telegram;
+  if (t) bots.push(createTelegramAdminBot({ token: t.token, chatId: t.chatId, handler, log, apiRoot: t.apiRoot }));
+  const d = config.admin.discord;
+  if (d) bots.push(createDiscordAdminBot({ token: d.token, guildId: d.guildId, channelId: d.channelId, handler, log, apiRoot: d.apiRoot }));
+  return bots;
+}
+
+function build(api: CoordinatorApi, log: HookLog): Built {
   const env = process.env;
   const key = sha256Hex(canonicalJson({ c: api.pluginConfig ?? {}, r: api.rootDir ?? "", p: env.OPENCLAW_CONFIG_PATH ?? "", s: env.OPENCLAW_STATE_DIR ?? "" }));
   const hit = cache.get(key);
@@ -30,8 +54,25 @@ function build(api: CoordinatorApi): Built {
   const probe = openclawPaths(env);
   const result = loadConfig(api.pluginConfig ?? {}, { env, baseDir: probe.openclawStateDir, defaultEnvFile: defaultEnvFileFor(probe.openclawConfigPath) });
   let built: Built;
-  if (result.ok) built = { ok: true, loaded: result.value, gate: createGate(result.value, layoutFor(result.value), { audit: "config" }) };
-  else built = { ok: false, problems: result.problems };
+  if (result.ok) {
+    const loaded = result.value;
+    const layout = layoutFor(loaded);
+    const store = lazyStateStore(storeSettings(loaded.config, layout), (m) => log.warn(`otheru-coordinator: ${m}`));
+    const gate = createGate(loaded, layout, { audit: "config", store });
+    const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const escalations = createPendingEscalations();
+    const runtime = createCoordinatorRuntime({
+      config: loaded.config,
+      policyHash: loaded.policyHash,
+      store,
+      instanceId,
+      log,
+      pending: escalations,
+      audit: gate.audit,
+      createBots: (handler) => createAdminBots(loaded.config, handler, log),
+    });
+    built = { ok: true, loaded, gate, runtime, escalations, instanceId };
+  } else built = { ok: false, problems: result.problems };
   cache.set(key, built);
   return built;
 }
@@ -44,7 +85,7 @@ export function registerCoordinator(api: CoordinatorApi): void {
   };
   let built: Built;
   try {
-    built = build(api);
+    built = build(api, log);
   } catch (err) {
     built = { ok: false, problems: [`(internal): config could not be loaded (${(err as Error).message}); report this as a bug`] };
   }
@@ -66,10 +107,10 @@ export function registerCoordinator(api: CoordinatorApi): void {
     return;
   }
 
-  const { gate, loaded } = built;
+  const { gate, loaded, runtime, escalations } = built;
   const watch = createOverrideWatcher(gate, log, overrideSeen);
   const pending: PendingDecisions = new Map();
-  api.on("before_tool_call", createBeforeToolCall(gate, loaded.config.approvals.timeoutMs, log, pending), { priority: HOOK_PRIORITY });
+  api.on("before_tool_call", createBeforeToolCall(gate, loaded.config.approvals.timeoutMs, log, pending, escalations), { priority: HOOK_PRIORITY });
   api.on(
     "after_tool_call",
     createAfterToolCall(gate, log, { enabled: loaded.config.decisionNotes.enabled, dir: loaded.config.decisionNotes.dir, timeZone: loaded.config.audit.timeZone, pending }),
@@ -81,14 +122,21 @@ export function registerCoordinator(api: CoordinatorApi): void {
     watch(event.currentUserMessage ?? event.prompt, { hook: "before_prompt_build", sessionKey: ctx.sessionKey, senderId: ctx.senderId });
     return undefined;
   });
+  api.registerHttpRoute?.({ path: HEALTH_PATH, auth: "plugin", match: "exact", handler: createHealthRoute(runtime) });
+  api.registerCommand?.(createCoordinatorCommand(runtime, log));
   api.registerService({
     id: PLUGIN_ID,
-    start: () => {
+    start: async () => {
       const c = loaded.config;
       log.info(
         `otheru-coordinator: policy ${loaded.policyHash} loaded (${c.rules.length} rules, ${c.suspiciousPatterns.length} patterns, ${c.criticalChannels.length} critical channels, ${c.highStakesTools.length} high-stakes tools)`,
       );
       for (const w of loaded.warnings) log.warn(`otheru-coordinator: ${w}`);
+      // Bots, heartbeat and checkpoint posting; start() never throws (failures show in health).
+      await runtime.start();
+    },
+    stop: async () => {
+      await runtime.stop();
     },
   });
 }
