@@ -6,6 +6,7 @@ import { verifyAuditDir } from "../audit/verify.ts";
 import type { Config } from "../config/schema.ts";
 import { heartbeatInstance, listInstances } from "../state/instances.ts";
 import type { StateStore } from "../state/store.ts";
+import { type KillSwitchState, readKillSwitch } from "../state/killswitch.ts";
 import type { PendingEscalations } from "../approvals/pending.ts";
 import { type AdminChat, type AdminDeps, createAdminHandler } from "./core.ts";
 import { collectHealth, type HealthReport } from "./health.ts";
@@ -23,6 +24,8 @@ export type RuntimeOptions = {
   createBots: (handler: AdminHandler) => AdminBot[];
   heartbeatMs?: number;
   checkpointPollMs?: number;
+  /** How often the kill switch is read to audit changes made elsewhere (CLI, other gateways). */
+  observeMs?: number;
 };
 
 export type CoordinatorRuntime = {
@@ -87,6 +90,25 @@ export function createCoordinatorRuntime(o: RuntimeOptions): CoordinatorRuntime 
     }
   }
 
+  // Changes made by the CLI or another gateway are recorded by every gateway that sees them.
+  let lastSeenAt: string | undefined;
+  async function observe(): Promise<void> {
+    let ks: KillSwitchState;
+    try {
+      ks = await readKillSwitch(o.store);
+    } catch {
+      return; // Health and every blocked call already report the store being down.
+    }
+    const first = lastSeenAt === undefined;
+    if (ks.at === lastSeenAt) return;
+    lastSeenAt = ks.at;
+    if (ks.instance === o.instanceId || (first && !ks.engaged)) return;
+    await deps
+      .record({ kind: "admin", action: ks.engaged ? "stop-observed" : "resume-observed", by: ks.by, via: ks.via, at: ks.at, reason: ks.reason ?? null, writer: ks.instance })
+      .catch((err: unknown) => o.log.error(`otheru-coordinator: could not audit an observed emergency-stop change: ${(err as Error).message}`));
+    if (ks.engaged) o.log.warn(`otheru-coordinator: EMERGENCY STOP engaged by ${ks.by} via ${ks.via}: every tool call is blocked`);
+  }
+
   let lastPostedSeq: number | undefined;
   async function postCheckpoint(): Promise<void> {
     const cp = o.audit?.status().lastCheckpoint;
@@ -118,6 +140,10 @@ export function createCoordinatorRuntime(o: RuntimeOptions): CoordinatorRuntime 
       const hb = setInterval(() => void beat(), o.heartbeatMs ?? 30_000);
       hb.unref();
       timers.push(hb);
+      await observe();
+      const ob = setInterval(() => void observe(), o.observeMs ?? 2_000);
+      ob.unref();
+      timers.push(ob);
       if (o.config.admin.postCheckpoints && bots.length > 0 && o.audit) {
         lastPostedSeq = o.audit.status().lastCheckpoint?.seq;
         const cp = setInterval(() => void postCheckpoint(), o.checkpointPollMs ?? 5_000);
