@@ -1,0 +1,85 @@
+// The gateway's operator surfaces: the /coordinator command (owners only for changes) and GET /dependencies/health.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { createAdminHandler, type AdminDeps } from "../../src/admin/core.ts";
+import { collectHealth } from "../../src/admin/health.ts";
+import { createCoordinatorCommand, createHealthRoute } from "../../src/adapters/openclaw/operator.ts";
+import { readKillSwitch } from "../../src/state/killswitch.ts";
+import { openStateStore } from "../../src/state/store.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "otheru-operator-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+function runtimeFor(path: string) {
+  const store = openStateStore({ kind: "sqlite", path, timeoutMs: 1000, namespace: "t" });
+  const records: Record<string, unknown>[] = [];
+  const health = () => collectHealth({ instanceId: "i-1", policyHash: "cd".repeat(32), store, bots: () => [{ platform: "telegram", connected: false, error: "telegram admin bot: the token was rejected (401 Unauthorized); check ADMIN_TELEGRAM_TOKEN" }] });
+  const deps: AdminDeps = {
+    store,
+    instanceId: "i-1",
+    policyHash: "cd".repeat(32),
+    chats: [],
+    maxMessageAgeMs: 60_000,
+    record: async (e) => {
+      records.push(e);
+    },
+    health,
+    verifyAudit: async () => ({ ok: true, text: "" }),
+    pending: () => [],
+    log: quiet,
+  };
+  createAdminHandler(deps);
+  return { store, records, runtime: { deps, health } };
+}
+
+test("/coordinator stop and resume need an owner; status works for authorised senders", async () => {
+  const { store, records, runtime } = runtimeFor(join(dir, "cmd.sqlite"));
+  const cmd = createCoordinatorCommand(runtime, quiet);
+  assert.equal(cmd.name, "coordinator");
+  assert.equal(cmd.requireAuth, true);
+  assert.deepEqual(await cmd.handler({ args: "stop now", senderId: "42", channel: "telegram", isAuthorizedSender: false, senderIsOwner: true }), { text: "Not authorised." });
+  assert.deepEqual(await cmd.handler({ args: "stop now", senderId: "43", channel: "telegram", isAuthorizedSender: true }), { text: "Only an owner can stop the coordinator." });
+  assert.equal((await readKillSwitch(store)).engaged, false);
+  assert.equal(records[0]?.why, "sender is not an owner");
+  const r = await cmd.handler({ args: "stop runaway agent", senderId: "42", channel: "telegram", isAuthorizedSender: true, senderIsOwner: true });
+  assert.match(r.text, /^Emergency stop ENGAGED/);
+  const ks = await readKillSwitch(store);
+  assert.equal(ks.by, "command:telegram:42");
+  assert.equal(ks.reason, "runaway agent");
+  assert.match((await cmd.handler({ args: "status", isAuthorizedSender: true })).text, /^Emergency stop: ENGAGED since .* by command:telegram:42 \(runaway agent\)/);
+  assert.match((await cmd.handler({ args: "resume", senderId: "42", channel: "telegram", isAuthorizedSender: true, senderIsOwner: true })).text, /^Emergency stop lifted/);
+  assert.match((await cmd.handler({ args: "", isAuthorizedSender: true })).text, /^Usage: \/coordinator stop/);
+  await store.close();
+});
+
+test("GET /dependencies/health: 503 while a required bot is down, JSON without the token; 405 for POST", async () => {
+  const { store, runtime } = runtimeFor(join(dir, "health.sqlite"));
+  const route = createHealthRoute(runtime);
+  const server: Server = createServer((req, res) => void route(req, res));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/dependencies/health`);
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("content-type"), "application/json; charset=utf-8");
+    const body = (await res.json()) as { ok: boolean; dependencies: { name: string; ok: boolean; detail: string }[] };
+    assert.equal(body.ok, false);
+    assert.deepEqual(body.dependencies.map((d) => [d.name, d.ok]), [["state-store", true], ["kill-switch", true], ["audit-log", true], ["admin-bot-telegram", false]]);
+    assert.equal(body.dependencies[3]?.detail, "telegram admin bot: the token was rejected (401 Unauthorized); check ADMIN_TELEGRAM_TOKEN");
+    const post = await fetch(`http://127.0.0.1:${port}/dependencies/health`, { method: "POST" });
+    assert.equal(post.status, 405);
+    await store.close();
+    const down = await fetch(`http://127.0.0.1:${port}/dependencies/health`);
+    assert.equal(down.status, 503);
+    const b2 = (await down.json()) as { killSwitch: { engaged: null }; dependencies: { name: string; ok: boolean }[] };
+    assert.equal(b2.killSwitch.engaged, null);
+    assert.equal(b2.dependencies[0]?.ok, false);
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
