@@ -94,8 +94,10 @@ type Shared = {
   envPrinted: boolean;
   /** Variables assigned literal values earlier in the script. */
   vars: Map<string, string> | undefined;
-  /** Each command's words as the shell would pass them (several rules ask for the same command). */
-  argv: Map<Command, Argv> | undefined;
+  /** Each command's words as the shell would pass them (several rules ask for the same command): a short list, then a map. */
+  argvKeys: Command[] | undefined;
+  argvValues: Argv[] | undefined;
+  argvMap: Map<Command, Argv> | undefined;
   /** Syntax nodes left to visit before the analysis gives up (shell.too-large). */
   budget: number;
 };
@@ -103,16 +105,20 @@ type Ctx = { s: Shared; depth: number };
 type Redirection = Command["redirects"][number];
 
 export function baseName(name: string): string {
-  const b = name.slice(name.lastIndexOf("/") + 1);
+  // indexOf first: lastIndexOf is much slower in V8, and most command words hold no slash.
+  const b = name.indexOf("/") < 0 ? name : name.slice(name.lastIndexOf("/") + 1);
   return b.startsWith("mkfs.") ? "mkfs" : b;
 }
 
-const GLOB_CHAR = /[*?]/;
-const GLOB_CLASS = /\[[^\]]*\]/;
-
 /** A word the shell would glob: `*`, `?` or a `[…]` class (the test builtins `[` and `[[` are not). */
 function isGlobWord(word: string): boolean {
-  return GLOB_CHAR.test(word) || GLOB_CLASS.test(word);
+  if (hasGlobChar(word)) return true;
+  const open = word.indexOf("[");
+  return open >= 0 && word.indexOf("]", open + 1) >= 0;
+}
+
+function hasGlobChar(word: string): boolean {
+  return word.includes("*") || word.includes("?");
 }
 
 /** The names a command word can run as: a globbed path (/???/r?) resolves to the known binaries it matches. */
@@ -124,7 +130,7 @@ function namesOf(word: string): string[] {
 const VERSIONED_INTERPRETER = /^(python|perl)[0-9.]*$/;
 
 function isInterpreter(name: string): boolean {
-  return SHELLS.has(name) || INTERPRETERS.has(name) || VERSIONED_INTERPRETER.test(name);
+  return SHELLS.has(name) || INTERPRETERS.has(name) || (name.startsWith("p") && VERSIONED_INTERPRETER.test(name));
 }
 
 function hasPart(word: Word, type: string): boolean {
@@ -162,11 +168,11 @@ function pushWordValues(vars: ReadonlyMap<string, string> | undefined, word: Wor
   }
 }
 
-const DYNAMIC_CHAR = /[$`]/;
 const IFS_EXPANSION = /^\$\{?IFS(:[^}]*)?\}?$/;
 
 function hasDynamicPart(word: Word): boolean {
-  if (!DYNAMIC_CHAR.test(word.text)) return false;
+  const text = word.text;
+  if (!text.includes("$") && !text.includes("`")) return false;
   for (const part of word.parts ?? []) {
     if (part.type === "CommandExpansion" || part.type === "ArithmeticExpansion" || part.type === "ProcessSubstitution") return true;
     if (part.type === "SimpleExpansion" || part.type === "ParameterExpansion") {
@@ -232,7 +238,7 @@ function looksLikePath(arg: string): boolean {
 function addPath(ctx: Ctx, raw: string, access: PathAccess, broad: boolean, via: string, selective = false): void {
   if (!raw || raw === "-") return;
   const absolute = absolutePath(raw, ctx.s.env);
-  const ref: PathRef = { raw, absolute, lexical: normalisePath(absolute), access, broad: broad || GLOB_CHAR.test(raw), via };
+  const ref: PathRef = { raw, absolute, lexical: normalisePath(absolute), access, broad: broad || hasGlobChar(raw), via };
   if (selective) ref.selective = true;
   ctx.s.out.paths.push(ref);
 }
@@ -575,14 +581,21 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void 
 }
 
 type Argv = { argv: string[]; dynamic: boolean; nameWord: string };
+const ARGV_SCAN = 16;
 
 /** The command's words as the shell would pass them (memoised per AST node: several rules ask). */
 function commandArgv(s: Shared, cmd: Command): Argv {
-  const cache = (s.argv ??= new Map());
-  const cached = cache.get(cmd);
+  // Most scripts have a handful of commands: a linear scan beats hashing AST nodes into a Map.
+  const keys = (s.argvKeys ??= []);
+  const values = (s.argvValues ??= []);
+  for (let i = 0; i < keys.length; i++) if (keys[i] === cmd) return values[i] as Argv;
+  const cached = s.argvMap?.get(cmd);
   if (cached) return cached;
   const result = computeArgv(s.vars, cmd);
-  cache.set(cmd, result);
+  if (keys.length < ARGV_SCAN) {
+    keys.push(cmd);
+    values.push(result);
+  } else (s.argvMap ??= new Map()).set(cmd, result);
   return result;
 }
 
@@ -686,6 +699,13 @@ function hasNonAsciiOption(argv: readonly string[]): boolean {
   return false;
 }
 
+/** words.join(" "), without join's fixed cost for the few words of a command. */
+function joinWords(words: readonly string[]): string {
+  let text = words[0] ?? "";
+  for (let i = 1; i < words.length; i++) text += ` ${words[i] as string}`;
+  return text;
+}
+
 function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: string): void {
   const unwrapped = unwrap(argv);
   const first = unwrapped[0];
@@ -705,7 +725,7 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: stri
   const name = baseName(real[0] ?? "");
   if (!name) return;
   const viaSudo = argv.length > 0 && ROOT_RUNNERS.has(baseName(argv[0] ?? ""));
-  if (ctx.s.out.commands.length < MAX_COMMANDS) ctx.s.out.commands.push({ name, args: real.slice(1), text: real.join(" ") });
+  if (ctx.s.out.commands.length < MAX_COMMANDS) ctx.s.out.commands.push({ name, args: real.slice(1), text: joinWords(real) });
   if (runsFileFrom(ctx, real, ctx.s.downloads)) finding(ctx, "shell.remote-code", "block", "A file just downloaded from the network is executed.", text);
   if (runsFileFrom(ctx, real, ctx.s.decoded)) finding(ctx, "shell.obfuscated-exec", "block", "A file just decoded from hidden text is executed.", text);
   // A call of a function defined earlier in the script runs its body with these arguments.
@@ -861,11 +881,15 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
   }
 }
 
-const NESTING_CHAR = /[`$<>]/;
-
 /** Only words with `$`, backticks or `<(`/`>(` can hold nested commands: skip the rest without building their parts. */
 function mayNest(node: SyntaxNode): boolean {
-  return node.type !== "Word" || NESTING_CHAR.test(node.text);
+  if (node.type !== "Word") return true;
+  const text = node.text;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x24 || c === 0x60 || c === 0x3c || c === 0x3e) return true; // $ ` < >
+  }
+  return false;
 }
 
 /** Decode \xNN, \NNN and \uNNNN escapes the way echo -e and printf do. */
@@ -946,7 +970,7 @@ function crossCommandRules(ctx: Ctx, source: string): void {
 export function analyseShell(source: string, env: PathEnv): ShellAnalysis {
   const out: ShellAnalysis = { ok: true, commands: [], paths: [], findings: [] };
   const ctx: Ctx = {
-    s: { env, out, functions: undefined, calling: undefined, downloads: undefined, sends: 0, envDump: false, fifo: false, piped: undefined, feeds: undefined, decoded: undefined, envPrinted: false, vars: undefined, argv: undefined, budget: 20_000 },
+    s: { env, out, functions: undefined, calling: undefined, downloads: undefined, sends: 0, envDump: false, fifo: false, piped: undefined, feeds: undefined, decoded: undefined, envPrinted: false, vars: undefined, argvKeys: undefined, argvValues: undefined, argvMap: undefined, budget: 20_000 },
     depth: 0,
   };
   try {

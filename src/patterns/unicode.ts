@@ -21,5 +21,9 @@ export function cleanUnicode(input: string): UnicodeReport {
 
 /** True when a command word contains anything outside printable ASCII (look-alikes such as Cyrillic "р"). */
 export function hasNonAscii(word: string): boolean {
-  return /[^\x20-\x7E]/.test(word);
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return true;
+  }
+  return false;
 }
