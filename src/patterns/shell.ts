@@ -255,330 +255,308 @@ function isLocalHost(host: string): boolean {
 }
 
 
+/** A classifier for a group of command names: true when it has judged the command, false to go on to the generic checks. */
+type Classifier = (ctx: Ctx, name: string, args: readonly string[], operands: readonly string[], via: string, text: string) => boolean;
+
 /** Per-command semantics: the paths it touches and single-command catalogue rules. */
 function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void {
   const name = baseName(argv[0] ?? "");
-  const args = argv.slice(1);
-  const operands = args.filter((a) => !a.startsWith("-"));
   const via = `exec:${name}`;
-  const env = ctx.s.env;
-  switch (name) {
-    case "rm":
-    case "rmdir":
-    case "unlink":
-    case "shred":
-    case "srm": {
-      if (operands.some(isComputed)) finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names computed at run time.`, text);
-      const recursive = args.some((a) => /^-[a-zA-Z]*[rR]/.test(a) || a === "--recursive") || name === "shred";
-      for (const a of operands) addPath(ctx, a, "delete", recursive && name !== "shred" ? true : name === "shred", via);
-      return;
-    }
-    case "find": {
-      const roots: string[] = [];
-      for (const a of args) {
-        if (a.startsWith("-") || a === "(" || a === "!" || a === "\\(") break;
-        roots.push(a);
-      }
-      const deletes = args.includes("-delete") || args.some((a, i) => (a === "-exec" || a === "-execdir" || a === "-ok") && ["rm", "shred", "unlink", "srm"].includes(baseName(args[i + 1] ?? "")));
-      const selective = args.some((a) => /^-(i?name|i?path|i?regex|i?wholename|newer\w*|[amc](time|min)|size|empty|user|group|perm)$/.test(a));
-      for (const r of roots.length > 0 ? roots : ["."]) addPath(ctx, r, deletes ? "delete" : "read", deletes, via, selective);
-      // find … -exec CMD {} ; runs CMD on every match: judge CMD with the search root in place of {}.
-      for (let i = 0; i < args.length; i++) {
-        if (!/^-(exec|execdir|ok|okdir)$/.test(args[i] as string)) continue;
-        const end = args.findIndex((a, k) => k > i && (a === ";" || a === "\\;" || a === "+"));
-        const inner = args.slice(i + 1, end < 0 ? undefined : end).map((a) => (a === "{}" ? (roots[0] ?? ".") : a));
-        if (inner.length > 0 && !["rm", "shred", "unlink", "srm"].includes(baseName(inner[0] as string))) classifyCommand(ctx, unwrap(inner), text);
-      }
-      const names = args.filter((_, i) => /^-i?name$/.test(args[i - 1] ?? ""));
-      const pathGlobs = args.filter((_, i) => /^-i?(path|wholename)$/.test(args[i - 1] ?? ""));
-      if (names.some(isKeyFileName) || pathGlobs.some((g) => /id_(rsa|dsa|ecdsa|ed25519)|\.(pem|kdbx|ppk)\b|credentials|\.netrc|\.git-credentials|\.ssh\//.test(g))) {
-        finding(ctx, "cred.search", "escalate", "The command searches the disk for private keys or credential files.", text);
-      }
-      return;
-    }
-    case "truncate":
-    case "tee":
-    case "touch":
-      for (const a of operands) if (!/^[0-9]+[KMGkmg]?$/.test(a)) addPath(ctx, a, "write", false, via);
-      return;
-    case "dd":
-      for (const a of args) {
-        if (a.startsWith("of=")) addPath(ctx, a.slice(3), "write", false, via);
-        else if (a.startsWith("if=")) addPath(ctx, a.slice(3), "read", false, via);
-      }
-      return;
-    case "mv":
-      operands.forEach((a, i) => addPath(ctx, a, i === operands.length - 1 && operands.length > 1 ? "write" : "delete", false, via));
-      return;
-    case "cp":
-    case "install":
-    case "ln": {
-      const recursive = args.some((a) => /^-[a-zA-Z]*[rRa]/.test(a) || a === "--recursive" || a === "--archive");
-      const files = args.filter((a, i) => !a.startsWith("-") && !(name === "install" && /^(-m|--mode|-o|-g|--owner|--group)$/.test(args[i - 1] ?? "")));
-      files.forEach((a, i) => addPath(ctx, a, i === files.length - 1 && files.length > 1 ? "write" : "read", recursive, via));
-      const mode = args.find((_, i) => /^(-m|--mode)$/.test(args[i - 1] ?? "")) ?? args.find((a) => a.startsWith("--mode="))?.slice(7);
-      if (name === "install" && mode && SETUID_MODE.test(mode)) finding(ctx, "priv.setuid", "block", "The command installs a file with the setuid/setgid bit.", text);
-      return;
-    }
-    case "scp":
-    case "rsync":
-    case "sftp": {
-      const remote = operands.find((a) => /^[^/\s]*@?[^/\s]+:/.test(a) && !/^[a-z]+:\/\//i.test(a));
-      const dest = operands.at(-1);
-      if (name === "rsync" && dest && !remote && args.some((a) => /^--delete/.test(a))) addPath(ctx, dest, "delete", true, via);
-      operands.forEach((a, i) => {
-        if (/^[^/\s]*@?[^/\s]+:/.test(a)) return;
-        addPath(ctx, a, i === operands.length - 1 && operands.length > 1 && !remote ? "write" : "read", false, via);
-      });
-      if (remote && operands.indexOf(remote) === operands.length - 1) {
-        const host = remote.slice(remote.indexOf("@") + 1, remote.indexOf(":"));
-        if (!isLocalHost(host)) ctx.s.sends++;
-      }
-      return;
-    }
-    case "sed":
-    case "perl":
-      if (args.some((a) => /^-[a-zA-Z]*i/.test(a) || a.startsWith("--in-place"))) {
-        for (const a of operands.slice(1)) addPath(ctx, a, "write", false, via);
-        return;
-      }
-      break;
-    case "chmod":
-    case "chown":
-    case "chgrp":
-    case "chattr":
-    case "setfacl": {
-      const recursive = args.some((a) => /^-[a-zA-Z]*R/.test(a) || a === "--recursive");
-      const mode = operands[0] ?? "";
-      for (const a of operands.slice(1)) addPath(ctx, a, "write", recursive, via);
-      if (name === "chmod" && SETUID_MODE.test(mode)) {
-        finding(ctx, "priv.setuid", "block", "The command sets the setuid/setgid bit, letting anyone run the file with its owner's rights.", text);
-      }
-      return;
-    }
-    case "setcap":
-      finding(ctx, "priv.capability", "block", "The command grants Linux capabilities to a binary.", text);
-      return;
-    case "useradd":
-    case "usermod":
-    case "adduser":
-    case "groupadd":
-    case "gpasswd":
-    case "visudo":
-      if (name === "visudo" || args.some((a, i) => /^-[a-zA-Z]*o[a-zA-Z]*$/.test(a) && name !== "gpasswd" || (/^-[a-zA-Z]*u$/.test(a) && args[i + 1] === "0") || a === "--uid=0" || (a === "--uid" && args[i + 1] === "0") || a === "--non-unique" || /^(sudo|wheel|root|admin|docker|disk)$/.test(a) || /(^|,)(sudo|wheel|root|admin|docker|disk)(,|$)/.test(args[i + 1] ?? "") && /^-[a-zA-Z]*G$/.test(a))) {
-        finding(ctx, "priv.user", "block", "The command creates or changes an account with root or administrator rights.", text);
-      } else finding(ctx, "priv.user-change", "escalate", "The command creates or changes a system account.", text);
-      return;
-    case "userdel":
-    case "deluser":
-    case "groupdel":
-    case "chsh":
-      finding(ctx, "priv.user-change", "escalate", "The command removes or changes a system account.", text);
-      return;
-    case "passwd":
-    case "chpasswd":
-      if (args.some((a) => a === "-S" || a === "--status")) return;
-      finding(ctx, "priv.user-change", "escalate", "The command changes account passwords.", text);
-      return;
-    case "docker":
-    case "podman":
-    case "nerdctl": {
-      // Global options (-H host, --context x, --log-level y) come before the subcommand.
-      let k = 0;
-      while (k < args.length && (args[k] as string).startsWith("-")) k += /^(-H|--host|--context|-c|--config|--log-level|-l)$/.test(args[k] as string) ? 2 : 1;
-      const sub = args.slice(k);
-      const hostMount = (v: string | undefined) => v !== undefined && (/^\/(:|$)|^\/(etc|root|var\/run\/docker\.sock|proc|sys|dev|boot)(:|$|\/)/.test(v) || /(^|,)(source|src)=\/(,|$|etc|root|var\/run\/docker\.sock)/.test(v));
-      if (/^(run|create|exec)$/.test(sub[0] ?? "") && sub.some((a, i) =>
-        a === "--privileged" || /^--(pid|net|network|ipc|userns|uts)=host$/.test(a) || ((a === "--pid" || a === "--net" || a === "--network" || a === "--ipc") && sub[i + 1] === "host") ||
-        ((a === "-v" || a === "--volume" || a === "--mount") && hostMount(sub[i + 1])) || (/^--(volume|mount)=/.test(a) && hostMount(a.slice(a.indexOf("=") + 1))) ||
-        (/^--cap-add/.test(a) && /SYS_ADMIN|ALL|SYS_PTRACE|SYS_MODULE|DAC_READ_SEARCH/.test(`${a} ${sub[i + 1] ?? ""}`)) ||
-        (/^--security-opt/.test(a) && /unconfined|no-new-privileges=false/.test(`${a} ${sub[i + 1] ?? ""}`)) || (a === "--device" && /^\/dev\/(sd|nvme|mem|kmem)/.test(sub[i + 1] ?? "")))) {
-        finding(ctx, "priv.container-escape", "block", "The container is given the host's root filesystem, devices, capabilities or namespaces.", text);
-      }
-      break;
-    }
-    case "nsenter":
-      if (args.some((a, i) => (/^-[a-zA-Z]*t$/.test(a) && args[i + 1] === "1") || a === "--target=1" || (a === "--target" && args[i + 1] === "1"))) {
-        finding(ctx, "priv.container-escape", "block", "The command enters the namespaces of the host's init process.", text);
-      }
-      return;
-    case "at":
-    case "batch":
-      if (!args.some((a) => a === "-l" || a === "-r" || a === "-d" || a === "-c")) finding(ctx, "persist.cron", "escalate", "The command schedules a job to run later.", text);
-      return;
-    case "systemd-run":
-      if (args.some((a) => a.startsWith("--on-") || a === "--timer-property")) finding(ctx, "persist.cron", "escalate", "The command schedules a job to run later.", text);
-      return;
-    case "crontab":
-      if (!args.every((a) => a === "-l" || a === "-u" || /^[a-z_][a-z0-9_-]*$/.test(a)) || operands.length > 0 && !args.includes("-l")) {
-        finding(ctx, "persist.cron", "escalate", "The command installs a crontab, which runs commands on a schedule.", text);
-      }
-      return;
-    case "systemctl":
-      if (args.some((a) => /^(enable|link|preset|set-default)$/.test(a))) finding(ctx, "persist.service", "escalate", "The command makes a service start at boot or login.", text);
-      break;
-    case "launchctl":
-      if (args.some((a) => /^(load|bootstrap|enable|submit)$/.test(a))) finding(ctx, "persist.service", "escalate", "The command registers a launch agent or daemon.", text);
-      break;
-    case "update-rc.d":
-    case "chkconfig":
-      finding(ctx, "persist.service", "escalate", "The command makes a service start at boot.", text);
-      return;
-    case "history":
-      if (args.some((a) => /^-[a-z]*[cdw]/.test(a))) finding(ctx, "safeguard.history", "block", "The command erases the shell history that records what was done.", text);
-      return;
-    case "unset":
-    case "export":
-    case "declare":
-    case "typeset":
-      if (args.some((a) => disablesHistory(name, a))) finding(ctx, "safeguard.history", "block", "The command disables the shell history that records what was done.", text);
-      if ((name === "export" || name === "declare" || name === "typeset") && args.every((a) => /^-[a-zA-Z]*[px]?$/.test(a))) ctx.s.envDump = true;
-      return;
-    case "set":
-      if (args.join(" ").includes("+o history")) finding(ctx, "safeguard.history", "block", "The command disables the shell history that records what was done.", text);
-      if (args.length === 0) ctx.s.envDump = true;
-      return;
-    case "env":
-    case "printenv":
-      if (operands.length === 0) ctx.s.envDump = true;
-      else if (name === "printenv" && operands.some((o) => SECRET_WORDS.test(o))) finding(ctx, "cred.env-dump", "escalate", "The command prints an environment variable that holds a secret.", text);
-      return;
-    case "security":
-      if (/^(find-generic-password|find-internet-password|dump-keychain|export)$/.test(args[0] ?? "")) finding(ctx, "cred.keychain", "block", "The command reads passwords from the system keychain.", text);
-      return;
-    case "kwallet-query":
-      if (args.some((a) => a === "-r" || a === "--read-password")) finding(ctx, "cred.keychain", "block", "The command reads passwords from the KDE wallet.", text);
-      return;
-    case "secret-tool":
-    case "keyctl":
-      if (/^(lookup|search|print|read|pipe)$/.test(args[0] ?? "")) finding(ctx, "cred.keychain", "block", "The command reads secrets from the system keyring.", text);
-      return;
-    case "socat":
-      if (args.some((a) => /^(exec|system):/i.test(a))) finding(ctx, "shell.reverse-shell", "block", "socat attaches a program to a network connection.", text);
-      if (args.some((a) => /^(tcp|udp|openssl|ssl)[46]?(-connect)?:/i.test(a))) ctx.s.sends++;
-      return;
-    case "nc":
-    case "ncat":
-    case "netcat":
-    case "telnet": {
-      if (args.some((a) => a === "-e" || a === "-c" || a.startsWith("--exec") || a.startsWith("--sh-exec") || a.startsWith("--lua-exec"))) {
-        finding(ctx, "shell.reverse-shell", "block", `${name} is asked to attach a program to a network connection.`, text);
-      }
-      const host = operands.find((a) => !/^\d+$/.test(a));
-      if (host && !isLocalHost(host) && !args.some((a) => /^-[a-z]*l/.test(a))) ctx.s.sends++;
-      for (const a of operands) if (looksLikePath(a)) addPath(ctx, a, "read", false, via);
-      return;
-    }
-    case "ssh":
-    case "autossh": {
-      const dest = operands.find((a) => a.includes("@") || /^[a-z0-9.-]+\.[a-z]{2,}$|^\d+\.\d+\.\d+\.\d+$/i.test(a));
-      if (args.some((a, i) => /^-[a-zA-Z]*[RD]$/.test(a) && args[i + 1] !== undefined) || args.some((a) => /^-[RD]\d/.test(a)) || args.some((a, i) => /^-o/.test(a) && /(Remote|Dynamic)Forward|PermitRemoteOpen|Tunnel\s*=?\s*(yes|point|ethernet)/i.test(`${a} ${args[i + 1] ?? ""}`))) {
-        finding(ctx, "net.tunnel", "escalate", "The command opens a tunnel that exposes this machine through another host.", text);
-      }
-      if (dest && !isLocalHost(dest.slice(dest.indexOf("@") + 1))) ctx.s.sends++;
-      return;
-    }
-    case "ngrok":
-    case "cloudflared":
-    case "bore":
-    case "frpc":
-    case "chisel":
-    case "localtunnel":
-    case "lt":
-      if ((name === "ngrok" && /^(http|tcp|tls|start|tunnel)$/.test(operands[0] ?? "")) || (name === "cloudflared" && operands[0] === "tunnel") || (name === "bore" && operands[0] === "local") ||
-        (name === "chisel" && /^(client|server)$/.test(operands[0] ?? "")) || name === "frpc" || ((name === "localtunnel" || name === "lt") && args.some((a) => a === "--port" || a === "-p"))) {
-        finding(ctx, "net.tunnel", "escalate", "The command publishes a local service through an outside tunnel.", text);
-      }
-      return;
-    case "mkfifo":
-    case "mknod":
-      ctx.s.fifo = true;
-      return;
-    case "curl":
-    case "wget":
-    case "http":
-    case "https":
-    case "xh": {
-      const upload = args.some((a) => /^(-d|--data(-\w+)?|-F|--form|-T|--upload-file|--post-file|--post-data|--body-file|-X(POST|PUT)?|--request)$/.test(a) || /^--data(-\w+)?=/.test(a) || /^--post-(file|data)=/.test(a));
-      const hosts = args.map(urlHost).filter((h): h is string => h !== undefined);
-      const remote = hosts.some((h) => !isLocalHost(h));
-      args.forEach((a, i) => {
-        const prev = args[i - 1] ?? "";
-        if (a.startsWith("@") && /^(-d|--data(-\w+)?|-F|--form)$/.test(prev)) addPath(ctx, a.slice(1), "read", false, via);
-        else if (/^[a-z]+=@/.test(a) && /^(-F|--form)$/.test(prev)) addPath(ctx, a.slice(a.indexOf("@") + 1), "read", false, via);
-        else if (/^(-T|--upload-file|--post-file|--body-file)$/.test(prev)) addPath(ctx, a, "read", false, via);
-        else if (/^--post-file=/.test(a)) addPath(ctx, a.slice(a.indexOf("=") + 1), "read", false, via);
-        else if ((/^(-o|--output|--output-document)$/.test(prev) || (name === "curl" && /^-[a-zA-Z]*o$/.test(prev)) || (name === "wget" && /^-[a-zA-Z]*O$/.test(prev))) && !a.startsWith("-")) {
-          addPath(ctx, a, "write", false, via);
-          (ctx.s.downloads ??= new Set()).add(lexicalPath(a, env));
-        }
-      });
-      if (name === "curl" && args.some((a) => /^-[a-zA-Z]*O[a-zA-Z]*$/.test(a) || a === "--remote-name")) {
-        for (const a of args) {
-          const h = urlHost(a);
-          if (h) (ctx.s.downloads ??= new Set()).add(lexicalPath(a.slice(a.lastIndexOf("/") + 1).split("?")[0] ?? "", env));
-        }
-      }
-      if (name === "wget" && !args.some((a) => /^-[a-zA-Z]*O$/.test(a) || a.startsWith("--output-document"))) {
-        for (const a of args) if (urlHost(a)) (ctx.s.downloads ??= new Set()).add(lexicalPath(a.slice(a.lastIndexOf("/") + 1).split("?")[0] ?? "", env));
-      }
-      if (remote && (upload || args.some((a) => a.startsWith("@")))) ctx.s.sends++;
-      const remoteHosts = hosts.filter((h) => !isLocalHost(h));
-      const leaked = remoteHosts.length > 0 ? args.find((a) => findSecretShape(a) !== undefined && !remoteHosts.every((h) => ownsSecret(h, findSecretShape(a) as string))) : undefined;
-      if (leaked) finding(ctx, "exfil.secret-out", "block", `A credential (${findSecretShape(leaked)}) is sent to a host that does not own it.`, text);
-      return;
-    }
-    case "grep":
-    case "egrep":
-    case "rg":
-    case "ag":
-    case "ack":
-      // Searching the whole disk or home for key material; a search inside the project is ordinary work.
-      const roots = operands.slice(args.some((a) => a === "-e" || a.startsWith("--regexp")) ? 0 : 1);
-      const wide = roots.some((r) => r.startsWith("/") || r.startsWith("~") || /^\$\{?HOME/.test(r) || r.startsWith(".."));
-      if (args.some((a) => KEY_CONTENT.test(a)) && wide) {
-        finding(ctx, "cred.search", "escalate", "The command searches files for private keys or credentials.", text);
-      }
-      break;
-    case "locate":
-    case "plocate":
-    case "mlocate":
-      if (operands.some((o) => isKeyFileName(o) || /id_(rsa|dsa|ecdsa|ed25519)|\.pem$|\.kdbx$|credentials/.test(o))) finding(ctx, "cred.search", "escalate", "The command searches the disk for private keys or credential files.", text);
-      return;
-    case "dig":
-    case "nslookup":
-    case "host":
-    case "ping":
-    case "drill":
-      return;
-    case "tar":
-    case "zip":
-    case "7z": {
-      const dirIndex = args.findIndex((a) => a === "-C" || a === "--directory");
-      const base = dirIndex >= 0 ? args[dirIndex + 1] : undefined;
-      const files = args.filter((a, i) => !a.startsWith("-") && i !== dirIndex + 1 && !(name === "tar" && i === 0 && /^[a-zA-Z]+$/.test(a)) && !(/^-[a-zA-Z]*f$/.test(args[i - 1] ?? "")));
-      for (const a of files) {
-        const path = base && !a.startsWith("/") && !a.startsWith("~") ? `${base.replace(/\/+$/, "")}/${a}` : a;
-        if (looksLikePath(path) || a === "~" || base) addPath(ctx, path, "read", true, via);
-      }
-      return;
-    }
-    default:
-      break;
+  // One map lookup instead of comparing the name with every case of a long switch.
+  const classifier = CLASSIFIERS.get(name);
+  if (classifier !== undefined) {
+    const args = argv.slice(1);
+    if (classifier(ctx, name, args, args.filter((a) => !a.startsWith("-")), via, text)) return;
   }
   if (DEVICE_TOOLS.has(name)) {
+    const args = argv.slice(1);
+    const operands = args.filter((a) => !a.startsWith("-"));
     const targets = operands.filter((a) => !/^[0-9]+[KMGTkmgt]?$/.test(a));
     for (const a of targets) addPath(ctx, a, "write", !a.startsWith("/dev/") ? false : true, via);
     const listing = args.some((a) => a === "-l" || a === "--list" || a === "--help" || a === "-V" || (a === "-s" && (name === "fdisk" || name === "sfdisk")));
     if (!listing && (targets.length === 0 || targets.some((a) => a.startsWith("/dev/") || isComputed(a)))) finding(ctx, "fs.device-format", "block", `${name} formats or repartitions a disk.`, text);
     return;
   }
-  for (const a of args) {
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i] as string;
     const eq = a.indexOf("=");
     const value = eq >= 0 && !a.startsWith("/") ? a.slice(eq + 1) : a;
     if (looksLikePath(value) || value === "~") addPath(ctx, value, name === "source" || name === "." ? "exec" : "unknown", false, via);
   }
 }
+
+/** Command names with their own rules, each name once. */
+const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
+  [["rm", "rmdir", "unlink", "shred", "srm"], (ctx, name, args, operands, via, text) => {
+    if (operands.some(isComputed)) finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names computed at run time.`, text);
+    const recursive = args.some((a) => /^-[a-zA-Z]*[rR]/.test(a) || a === "--recursive") || name === "shred";
+    for (const a of operands) addPath(ctx, a, "delete", recursive && name !== "shred" ? true : name === "shred", via);
+    return true;
+  }],
+  [["find"], (ctx, name, args, operands, via, text) => {
+    const roots: string[] = [];
+    for (const a of args) {
+      if (a.startsWith("-") || a === "(" || a === "!" || a === "\\(") break;
+      roots.push(a);
+    }
+    const deletes = args.includes("-delete") || args.some((a, i) => (a === "-exec" || a === "-execdir" || a === "-ok") && ["rm", "shred", "unlink", "srm"].includes(baseName(args[i + 1] ?? "")));
+    const selective = args.some((a) => /^-(i?name|i?path|i?regex|i?wholename|newer\w*|[amc](time|min)|size|empty|user|group|perm)$/.test(a));
+    for (const r of roots.length > 0 ? roots : ["."]) addPath(ctx, r, deletes ? "delete" : "read", deletes, via, selective);
+    // find … -exec CMD {} ; runs CMD on every match: judge CMD with the search root in place of {}.
+    for (let i = 0; i < args.length; i++) {
+      if (!/^-(exec|execdir|ok|okdir)$/.test(args[i] as string)) continue;
+      const end = args.findIndex((a, k) => k > i && (a === ";" || a === "\\;" || a === "+"));
+      const inner = args.slice(i + 1, end < 0 ? undefined : end).map((a) => (a === "{}" ? (roots[0] ?? ".") : a));
+      if (inner.length > 0 && !["rm", "shred", "unlink", "srm"].includes(baseName(inner[0] as string))) classifyCommand(ctx, unwrap(inner), text);
+    }
+    const names = args.filter((_, i) => /^-i?name$/.test(args[i - 1] ?? ""));
+    const pathGlobs = args.filter((_, i) => /^-i?(path|wholename)$/.test(args[i - 1] ?? ""));
+    if (names.some(isKeyFileName) || pathGlobs.some((g) => /id_(rsa|dsa|ecdsa|ed25519)|\.(pem|kdbx|ppk)\b|credentials|\.netrc|\.git-credentials|\.ssh\//.test(g))) {
+      finding(ctx, "cred.search", "escalate", "The command searches the disk for private keys or credential files.", text);
+    }
+    return true;
+  }],
+  [["truncate", "tee", "touch"], (ctx, name, args, operands, via, text) => {
+    for (const a of operands) if (!/^[0-9]+[KMGkmg]?$/.test(a)) addPath(ctx, a, "write", false, via);
+    return true;
+  }],
+  [["dd"], (ctx, name, args, operands, via, text) => {
+    for (const a of args) {
+      if (a.startsWith("of=")) addPath(ctx, a.slice(3), "write", false, via);
+      else if (a.startsWith("if=")) addPath(ctx, a.slice(3), "read", false, via);
+    }
+    return true;
+  }],
+  [["mv"], (ctx, name, args, operands, via, text) => {
+    operands.forEach((a, i) => addPath(ctx, a, i === operands.length - 1 && operands.length > 1 ? "write" : "delete", false, via));
+    return true;
+  }],
+  [["cp", "install", "ln"], (ctx, name, args, operands, via, text) => {
+    const recursive = args.some((a) => /^-[a-zA-Z]*[rRa]/.test(a) || a === "--recursive" || a === "--archive");
+    const files = args.filter((a, i) => !a.startsWith("-") && !(name === "install" && /^(-m|--mode|-o|-g|--owner|--group)$/.test(args[i - 1] ?? "")));
+    files.forEach((a, i) => addPath(ctx, a, i === files.length - 1 && files.length > 1 ? "write" : "read", recursive, via));
+    const mode = args.find((_, i) => /^(-m|--mode)$/.test(args[i - 1] ?? "")) ?? args.find((a) => a.startsWith("--mode="))?.slice(7);
+    if (name === "install" && mode && SETUID_MODE.test(mode)) finding(ctx, "priv.setuid", "block", "The command installs a file with the setuid/setgid bit.", text);
+    return true;
+  }],
+  [["scp", "rsync", "sftp"], (ctx, name, args, operands, via, text) => {
+    const remote = operands.find((a) => /^[^/\s]*@?[^/\s]+:/.test(a) && !/^[a-z]+:\/\//i.test(a));
+    const dest = operands.at(-1);
+    if (name === "rsync" && dest && !remote && args.some((a) => /^--delete/.test(a))) addPath(ctx, dest, "delete", true, via);
+    operands.forEach((a, i) => {
+      if (/^[^/\s]*@?[^/\s]+:/.test(a)) return;
+      addPath(ctx, a, i === operands.length - 1 && operands.length > 1 && !remote ? "write" : "read", false, via);
+    });
+    if (remote && operands.indexOf(remote) === operands.length - 1) {
+      const host = remote.slice(remote.indexOf("@") + 1, remote.indexOf(":"));
+      if (!isLocalHost(host)) ctx.s.sends++;
+    }
+    return true;
+  }],
+  [["sed", "perl"], (ctx, name, args, operands, via, text) => {
+    if (args.some((a) => /^-[a-zA-Z]*i/.test(a) || a.startsWith("--in-place"))) {
+      for (const a of operands.slice(1)) addPath(ctx, a, "write", false, via);
+      return true;
+    }
+    return false;
+  }],
+  [["chmod", "chown", "chgrp", "chattr", "setfacl"], (ctx, name, args, operands, via, text) => {
+    const recursive = args.some((a) => /^-[a-zA-Z]*R/.test(a) || a === "--recursive");
+    const mode = operands[0] ?? "";
+    for (const a of operands.slice(1)) addPath(ctx, a, "write", recursive, via);
+    if (name === "chmod" && SETUID_MODE.test(mode)) {
+      finding(ctx, "priv.setuid", "block", "The command sets the setuid/setgid bit, letting anyone run the file with its owner's rights.", text);
+    }
+    return true;
+  }],
+  [["setcap"], (ctx, name, args, operands, via, text) => {
+    finding(ctx, "priv.capability", "block", "The command grants Linux capabilities to a binary.", text);
+    return true;
+  }],
+  [["useradd", "usermod", "adduser", "groupadd", "gpasswd", "visudo"], (ctx, name, args, operands, via, text) => {
+    if (name === "visudo" || args.some((a, i) => /^-[a-zA-Z]*o[a-zA-Z]*$/.test(a) && name !== "gpasswd" || (/^-[a-zA-Z]*u$/.test(a) && args[i + 1] === "0") || a === "--uid=0" || (a === "--uid" && args[i + 1] === "0") || a === "--non-unique" || /^(sudo|wheel|root|admin|docker|disk)$/.test(a) || /(^|,)(sudo|wheel|root|admin|docker|disk)(,|$)/.test(args[i + 1] ?? "") && /^-[a-zA-Z]*G$/.test(a))) {
+      finding(ctx, "priv.user", "block", "The command creates or changes an account with root or administrator rights.", text);
+    } else finding(ctx, "priv.user-change", "escalate", "The command creates or changes a system account.", text);
+    return true;
+  }],
+  [["userdel", "deluser", "groupdel", "chsh"], (ctx, name, args, operands, via, text) => {
+    finding(ctx, "priv.user-change", "escalate", "The command removes or changes a system account.", text);
+    return true;
+  }],
+  [["passwd", "chpasswd"], (ctx, name, args, operands, via, text) => {
+    if (args.some((a) => a === "-S" || a === "--status")) return true;
+    finding(ctx, "priv.user-change", "escalate", "The command changes account passwords.", text);
+    return true;
+  }],
+  [["docker", "podman", "nerdctl"], (ctx, name, args, operands, via, text) => {
+    // Global options (-H host, --context x, --log-level y) come before the subcommand.
+    let k = 0;
+    while (k < args.length && (args[k] as string).startsWith("-")) k += /^(-H|--host|--context|-c|--config|--log-level|-l)$/.test(args[k] as string) ? 2 : 1;
+    const sub = args.slice(k);
+    const hostMount = (v: string | undefined) => v !== undefined && (/^\/(:|$)|^\/(etc|root|var\/run\/docker\.sock|proc|sys|dev|boot)(:|$|\/)/.test(v) || /(^|,)(source|src)=\/(,|$|etc|root|var\/run\/docker\.sock)/.test(v));
+    if (/^(run|create|exec)$/.test(sub[0] ?? "") && sub.some((a, i) =>
+      a === "--privileged" || /^--(pid|net|network|ipc|userns|uts)=host$/.test(a) || ((a === "--pid" || a === "--net" || a === "--network" || a === "--ipc") && sub[i + 1] === "host") ||
+      ((a === "-v" || a === "--volume" || a === "--mount") && hostMount(sub[i + 1])) || (/^--(volume|mount)=/.test(a) && hostMount(a.slice(a.indexOf("=") + 1))) ||
+      (/^--cap-add/.test(a) && /SYS_ADMIN|ALL|SYS_PTRACE|SYS_MODULE|DAC_READ_SEARCH/.test(`${a} ${sub[i + 1] ?? ""}`)) ||
+      (/^--security-opt/.test(a) && /unconfined|no-new-privileges=false/.test(`${a} ${sub[i + 1] ?? ""}`)) || (a === "--device" && /^\/dev\/(sd|nvme|mem|kmem)/.test(sub[i + 1] ?? "")))) {
+      finding(ctx, "priv.container-escape", "block", "The container is given the host's root filesystem, devices, capabilities or namespaces.", text);
+    }
+    return false;
+  }],
+  [["nsenter"], (ctx, name, args, operands, via, text) => {
+    if (args.some((a, i) => (/^-[a-zA-Z]*t$/.test(a) && args[i + 1] === "1") || a === "--target=1" || (a === "--target" && args[i + 1] === "1"))) {
+      finding(ctx, "priv.container-escape", "block", "The command enters the namespaces of the host's init process.", text);
+    }
+    return true;
+  }],
+  [["at", "batch"], (ctx, name, args, operands, via, text) => {
+    if (!args.some((a) => a === "-l" || a === "-r" || a === "-d" || a === "-c")) finding(ctx, "persist.cron", "escalate", "The command schedules a job to run later.", text);
+    return true;
+  }],
+  [["systemd-run"], (ctx, name, args, operands, via, text) => {
+    if (args.some((a) => a.startsWith("--on-") || a === "--timer-property")) finding(ctx, "persist.cron", "escalate", "The command schedules a job to run later.", text);
+    return true;
+  }],
+  [["crontab"], (ctx, name, args, operands, via, text) => {
+    if (!args.every((a) => a === "-l" || a === "-u" || /^[a-z_][a-z0-9_-]*$/.test(a)) || operands.length > 0 && !args.includes("-l")) {
+      finding(ctx, "persist.cron", "escalate", "The command installs a crontab, which runs commands on a schedule.", text);
+    }
+    return true;
+  }],
+  [["systemctl"], (ctx, name, args, operands, via, text) => {
+    if (args.some((a) => /^(enable|link|preset|set-default)$/.test(a))) finding(ctx, "persist.service", "escalate", "The command makes a service start at boot or login.", text);
+    return false;
+  }],
+  [["launchctl"], (ctx, name, args, operands, via, text) => {
+    if (args.some((a) => /^(load|bootstrap|enable|submit)$/.test(a))) finding(ctx, "persist.service", "escalate", "The command registers a launch agent or daemon.", text);
+    return false;
+  }],
+  [["update-rc.d", "chkconfig"], (ctx, name, args, operands, via, text) => {
+    finding(ctx, "persist.service", "escalate", "The command makes a service start at boot.", text);
+    return true;
+  }],
+  [["history"], (ctx, name, args, operands, via, text) => {
+    if (args.some((a) => /^-[a-z]*[cdw]/.test(a))) finding(ctx, "safeguard.history", "block", "The command erases the shell history that records what was done.", text);
+    return true;
+  }],
+  [["unset", "export", "declare", "typeset"], (ctx, name, args, operands, via, text) => {
+    if (args.some((a) => disablesHistory(name, a))) finding(ctx, "safeguard.history", "block", "The command disables the shell history that records what was done.", text);
+    if ((name === "export" || name === "declare" || name === "typeset") && args.every((a) => /^-[a-zA-Z]*[px]?$/.test(a))) ctx.s.envDump = true;
+    return true;
+  }],
+  [["set"], (ctx, name, args, operands, via, text) => {
+    if (args.join(" ").includes("+o history")) finding(ctx, "safeguard.history", "block", "The command disables the shell history that records what was done.", text);
+    if (args.length === 0) ctx.s.envDump = true;
+    return true;
+  }],
+  [["env", "printenv"], (ctx, name, args, operands, via, text) => {
+      const env = ctx.s.env;
+    if (operands.length === 0) ctx.s.envDump = true;
+    else if (name === "printenv" && operands.some((o) => SECRET_WORDS.test(o))) finding(ctx, "cred.env-dump", "escalate", "The command prints an environment variable that holds a secret.", text);
+    return true;
+  }],
+  [["security"], (ctx, name, args, operands, via, text) => {
+    if (/^(find-generic-password|find-internet-password|dump-keychain|export)$/.test(args[0] ?? "")) finding(ctx, "cred.keychain", "block", "The command reads passwords from the system keychain.", text);
+    return true;
+  }],
+  [["kwallet-query"], (ctx, name, args, operands, via, text) => {
+    if (args.some((a) => a === "-r" || a === "--read-password")) finding(ctx, "cred.keychain", "block", "The command reads passwords from the KDE wallet.", text);
+    return true;
+  }],
+  [["secret-tool", "keyctl"], (ctx, name, args, operands, via, text) => {
+    if (/^(lookup|search|print|read|pipe)$/.test(args[0] ?? "")) finding(ctx, "cred.keychain", "block", "The command reads secrets from the system keyring.", text);
+    return true;
+  }],
+  [["socat"], (ctx, name, args, operands, via, text) => {
+    if (args.some((a) => /^(exec|system):/i.test(a))) finding(ctx, "shell.reverse-shell", "block", "socat attaches a program to a network connection.", text);
+    if (args.some((a) => /^(tcp|udp|openssl|ssl)[46]?(-connect)?:/i.test(a))) ctx.s.sends++;
+    return true;
+  }],
+  [["nc", "ncat", "netcat", "telnet"], (ctx, name, args, operands, via, text) => {
+    if (args.some((a) => a === "-e" || a === "-c" || a.startsWith("--exec") || a.startsWith("--sh-exec") || a.startsWith("--lua-exec"))) {
+      finding(ctx, "shell.reverse-shell", "block", `${name} is asked to attach a program to a network connection.`, text);
+    }
+    const host = operands.find((a) => !/^\d+$/.test(a));
+    if (host && !isLocalHost(host) && !args.some((a) => /^-[a-z]*l/.test(a))) ctx.s.sends++;
+    for (const a of operands) if (looksLikePath(a)) addPath(ctx, a, "read", false, via);
+    return true;
+  }],
+  [["ssh", "autossh"], (ctx, name, args, operands, via, text) => {
+    const dest = operands.find((a) => a.includes("@") || /^[a-z0-9.-]+\.[a-z]{2,}$|^\d+\.\d+\.\d+\.\d+$/i.test(a));
+    if (args.some((a, i) => /^-[a-zA-Z]*[RD]$/.test(a) && args[i + 1] !== undefined) || args.some((a) => /^-[RD]\d/.test(a)) || args.some((a, i) => /^-o/.test(a) && /(Remote|Dynamic)Forward|PermitRemoteOpen|Tunnel\s*=?\s*(yes|point|ethernet)/i.test(`${a} ${args[i + 1] ?? ""}`))) {
+      finding(ctx, "net.tunnel", "escalate", "The command opens a tunnel that exposes this machine through another host.", text);
+    }
+    if (dest && !isLocalHost(dest.slice(dest.indexOf("@") + 1))) ctx.s.sends++;
+    return true;
+  }],
+  [["ngrok", "cloudflared", "bore", "frpc", "chisel", "localtunnel", "lt"], (ctx, name, args, operands, via, text) => {
+    if ((name === "ngrok" && /^(http|tcp|tls|start|tunnel)$/.test(operands[0] ?? "")) || (name === "cloudflared" && operands[0] === "tunnel") || (name === "bore" && operands[0] === "local") ||
+      (name === "chisel" && /^(client|server)$/.test(operands[0] ?? "")) || name === "frpc" || ((name === "localtunnel" || name === "lt") && args.some((a) => a === "--port" || a === "-p"))) {
+      finding(ctx, "net.tunnel", "escalate", "The command publishes a local service through an outside tunnel.", text);
+    }
+    return true;
+  }],
+  [["mkfifo", "mknod"], (ctx, name, args, operands, via, text) => {
+    ctx.s.fifo = true;
+    return true;
+  }],
+  [["curl", "wget", "http", "https", "xh"], (ctx, name, args, operands, via, text) => {
+      const env = ctx.s.env;
+    const upload = args.some((a) => /^(-d|--data(-\w+)?|-F|--form|-T|--upload-file|--post-file|--post-data|--body-file|-X(POST|PUT)?|--request)$/.test(a) || /^--data(-\w+)?=/.test(a) || /^--post-(file|data)=/.test(a));
+    const hosts = args.map(urlHost).filter((h): h is string => h !== undefined);
+    const remote = hosts.some((h) => !isLocalHost(h));
+    args.forEach((a, i) => {
+      const prev = args[i - 1] ?? "";
+      if (a.startsWith("@") && /^(-d|--data(-\w+)?|-F|--form)$/.test(prev)) addPath(ctx, a.slice(1), "read", false, via);
+      else if (/^[a-z]+=@/.test(a) && /^(-F|--form)$/.test(prev)) addPath(ctx, a.slice(a.indexOf("@") + 1), "read", false, via);
+      else if (/^(-T|--upload-file|--post-file|--body-file)$/.test(prev)) addPath(ctx, a, "read", false, via);
+      else if (/^--post-file=/.test(a)) addPath(ctx, a.slice(a.indexOf("=") + 1), "read", false, via);
+      else if ((/^(-o|--output|--output-document)$/.test(prev) || (name === "curl" && /^-[a-zA-Z]*o$/.test(prev)) || (name === "wget" && /^-[a-zA-Z]*O$/.test(prev))) && !a.startsWith("-")) {
+        addPath(ctx, a, "write", false, via);
+        (ctx.s.downloads ??= new Set()).add(lexicalPath(a, env));
+      }
+    });
+    if (name === "curl" && args.some((a) => /^-[a-zA-Z]*O[a-zA-Z]*$/.test(a) || a === "--remote-name")) {
+      for (const a of args) {
+        const h = urlHost(a);
+        if (h) (ctx.s.downloads ??= new Set()).add(lexicalPath(a.slice(a.lastIndexOf("/") + 1).split("?")[0] ?? "", env));
+      }
+    }
+    if (name === "wget" && !args.some((a) => /^-[a-zA-Z]*O$/.test(a) || a.startsWith("--output-document"))) {
+      for (const a of args) if (urlHost(a)) (ctx.s.downloads ??= new Set()).add(lexicalPath(a.slice(a.lastIndexOf("/") + 1).split("?")[0] ?? "", env));
+    }
+    if (remote && (upload || args.some((a) => a.startsWith("@")))) ctx.s.sends++;
+    const remoteHosts = hosts.filter((h) => !isLocalHost(h));
+    const leaked = remoteHosts.length > 0 ? args.find((a) => findSecretShape(a) !== undefined && !remoteHosts.every((h) => ownsSecret(h, findSecretShape(a) as string))) : undefined;
+    if (leaked) finding(ctx, "exfil.secret-out", "block", `A credential (${findSecretShape(leaked)}) is sent to a host that does not own it.`, text);
+    return true;
+  }],
+  [["grep", "egrep", "rg", "ag", "ack"], (ctx, name, args, operands, via, text) => {
+    // Searching the whole disk or home for key material; a search inside the project is ordinary work.
+    const roots = operands.slice(args.some((a) => a === "-e" || a.startsWith("--regexp")) ? 0 : 1);
+    const wide = roots.some((r) => r.startsWith("/") || r.startsWith("~") || /^\$\{?HOME/.test(r) || r.startsWith(".."));
+    if (args.some((a) => KEY_CONTENT.test(a)) && wide) {
+      finding(ctx, "cred.search", "escalate", "The command searches files for private keys or credentials.", text);
+    }
+    return false;
+  }],
+  [["locate", "plocate", "mlocate"], (ctx, name, args, operands, via, text) => {
+    if (operands.some((o) => isKeyFileName(o) || /id_(rsa|dsa|ecdsa|ed25519)|\.pem$|\.kdbx$|credentials/.test(o))) finding(ctx, "cred.search", "escalate", "The command searches the disk for private keys or credential files.", text);
+    return true;
+  }],
+  [["dig", "nslookup", "host", "ping", "drill"], () => true],
+  [["tar", "zip", "7z"], (ctx, name, args, operands, via, text) => {
+    const dirIndex = args.findIndex((a) => a === "-C" || a === "--directory");
+    const base = dirIndex >= 0 ? args[dirIndex + 1] : undefined;
+    const files = args.filter((a, i) => !a.startsWith("-") && i !== dirIndex + 1 && !(name === "tar" && i === 0 && /^[a-zA-Z]+$/.test(a)) && !(/^-[a-zA-Z]*f$/.test(args[i - 1] ?? "")));
+    for (const a of files) {
+      const path = base && !a.startsWith("/") && !a.startsWith("~") ? `${base.replace(/\/+$/, "")}/${a}` : a;
+      if (looksLikePath(path) || a === "~" || base) addPath(ctx, path, "read", true, via);
+    }
+    return true;
+  }],
+];
+const CLASSIFIERS: ReadonlyMap<string, Classifier> = new Map(CLASSIFIER_GROUPS.flatMap(([names, classify]) => names.map((n): [string, Classifier] => [n, classify])));
 
 type Argv = { argv: string[]; dynamic: boolean; nameWord: string };
 const ARGV_SCAN = 16;
