@@ -103,6 +103,14 @@ type Shared = {
 };
 type Ctx = { s: Shared; depth: number };
 type Redirection = Command["redirects"][number];
+const NO_REDIRECTS: readonly Redirection[] = [];
+
+/** cmd.redirects, without having unbash build the list for the usual command that has none. */
+function redirectsOf(cmd: Command): readonly Redirection[] {
+  for (const item of cmd.prefix) if (item.type !== "Assignment") return cmd.redirects;
+  for (const item of cmd.suffix) if (item.type !== "Word" && item.type !== "Assignment") return cmd.redirects;
+  return NO_REDIRECTS;
+}
 
 export function baseName(name: string): string {
   // indexOf first: lastIndexOf is much slower in V8, and most command words hold no slash.
@@ -626,7 +634,7 @@ function analyseCode(ctx: Ctx, code: string, interpreter: string, evidence: stri
 }
 
 /** Analyse one simple command (after expansion and unwrapping), recursing into nested code. */
-function analyseCommand(ctx: Ctx, cmd: Command, source: string): void {
+function analyseCommand(ctx: Ctx, cmd: Command, source: string, redirects: readonly Redirection[]): void {
   const { argv, dynamic, nameWord } = commandArgv(ctx.s, cmd);
   const text = source.slice(cmd.pos, cmd.end);
   for (const assignment of cmd.prefix) {
@@ -639,7 +647,7 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string): void {
     if (!cmd.name && assignment.value.type === "Word" && !hasDynamicPart(assignment.value)) (ctx.s.vars ??= new Map()).set(assignment.name, value);
     else if (!cmd.name) ctx.s.vars?.delete(assignment.name);
   }
-  for (const r of cmd.redirects) {
+  for (const r of redirects) {
     if (r.type === "Redirect" && r.target) {
       const target = r.target.value;
       if (DEV_SOCKET.test(target)) {
@@ -861,8 +869,10 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
 
 /** Only words with `$`, backticks or `<(`/`>(` can hold nested commands: skip the rest without building their parts. */
 function mayNest(node: SyntaxNode): boolean {
-  if (node.type !== "Word") return true;
-  const text = node.text;
+  return node.type !== "Word" || mayNestText(node.text);
+}
+
+function mayNestText(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x24 || c === 0x60 || c === 0x3c || c === 0x3e) return true; // $ ` < >
@@ -879,9 +889,12 @@ export function decodeEscapes(text: string): string {
 }
 
 function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxNode) => void): void {
-  if (--ctx.s.budget < 0 || !mayNest(node)) return;
-  if (node.type === "Pipeline") analysePipeline(ctx, node.commands, source);
-  if (node.type === "Function") {
+  if (--ctx.s.budget < 0) return;
+  const type = node.type;
+  if (type === "Word") {
+    if (!mayNestText(node.text)) return;
+  } else if (type === "Pipeline") analysePipeline(ctx, node.commands, source);
+  else if (node.type === "Function") {
     const fname = node.name.value;
     const bodyText = source.slice(node.body.pos, node.body.end);
     (ctx.s.functions ??= new Map()).set(fname, bodyText.replace(/^\{\s*|\s*\}$/g, ""));
@@ -892,11 +905,12 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
     }
     return; // the body is analysed where the function is called
   }
-  if (node.type === "Command") {
-    analyseCommand(ctx, node, source);
+  else if (node.type === "Command") {
+    const redirects = redirectsOf(node);
+    analyseCommand(ctx, node, source, redirects);
     let heredoc: Redirection | undefined;
     let herestring: Redirection | undefined;
-    for (const r of node.redirects) {
+    for (const r of redirects) {
       if (r.type === "HereDoc") heredoc ??= r;
       else if (r.type === "HereString") herestring ??= r;
     }
@@ -911,8 +925,21 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
         else if (isInterpreter(name) && real.slice(1).every((a) => a === "-" || a.startsWith("-"))) analyseCode(ctx, code, name, source.slice(node.pos, node.end));
       }
     }
+    // forEachChild's order (prefix, name, suffix), without a call for the plain words that cannot nest (they still count against the budget).
+    for (const child of node.prefix) visit(child);
+    if (node.name) visitWord(ctx, node.name, visit);
+    for (const child of node.suffix) {
+      if (child.type === "Word") visitWord(ctx, child, visit);
+      else visit(child);
+    }
+    return;
   }
   forEachChild(node, visit);
+}
+
+function visitWord(ctx: Ctx, word: Word, visit: (child: SyntaxNode) => void): void {
+  if (mayNestText(word.text)) visit(word);
+  else ctx.s.budget--;
 }
 
 function analyseSource(ctx: Ctx, source: string): void {
