@@ -14,6 +14,9 @@ import type { AdminBot, AdminHandler, AdminLog } from "../../admin/types.ts";
 import type { Config } from "../../config/schema.ts";
 import { createTelegramAdminBot } from "../telegram/admin-bot.ts";
 import { createDiscordAdminBot } from "../discord/admin-bot.ts";
+import { join } from "node:path";
+import { createOpsLogger } from "../../ops/logger.ts";
+import { createScrubber } from "../../ops/scrub.ts";
 import { createCoordinatorCommand, createHealthRoute, HEALTH_PATH } from "./operator.ts";
 
 export type CoordinatorApi = Pick<OpenClawPluginApi, "on" | "registerService" | "logger" | "pluginConfig" | "config" | "registrationMode"> & {
@@ -26,7 +29,7 @@ export type CoordinatorApi = Pick<OpenClawPluginApi, "on" | "registerService" | 
 export const HOOK_PRIORITY = 1000;
 
 type Built =
-  | { ok: true; gate: Gate; loaded: LoadedConfig; runtime: CoordinatorRuntime; escalations: PendingEscalations; instanceId: string }
+  | { ok: true; gate: Gate; loaded: LoadedConfig; runtime: CoordinatorRuntime; escalations: PendingEscalations; instanceId: string; logFor: (host: HookLog) => HookLog }
   | { ok: false; problems: readonly string[] };
 
 /** One gate per distinct config per process: OpenClaw calls register() 2-4 times. */
@@ -44,7 +47,7 @@ export function createAdminBots(config: Config, handler: AdminHandler, log: Admi
   return bots;
 }
 
-function build(api: CoordinatorApi, log: HookLog): Built {
+function build(api: CoordinatorApi, hostLog: HookLog): Built {
   const env = process.env;
   const key = sha256Hex(canonicalJson({ c: api.pluginConfig ?? {}, r: api.rootDir ?? "", p: env.OPENCLAW_CONFIG_PATH ?? "", s: env.OPENCLAW_STATE_DIR ?? "" }));
   const hit = cache.get(key);
@@ -57,6 +60,16 @@ function build(api: CoordinatorApi, log: HookLog): Built {
   if (result.ok) {
     const loaded = result.value;
     const layout = layoutFor(loaded);
+    // Operational log: pino into <stateDir>/logs/coordinator.log and the host's logger, scrubbed of secrets.
+    // Each registration forwards to its own api.logger; the file is shared.
+    const ops = createOpsLogger({ file: join(layout.stateDir, "logs", "coordinator.log"), secretValues: loaded.secretValues });
+    const scrub = createScrubber(loaded.secretValues);
+    const logFor = (host: HookLog): HookLog => ({
+      info: (m) => (ops.info(m), host.info(scrub(m))),
+      warn: (m) => (ops.warn(m), host.warn(scrub(m))),
+      error: (m) => (ops.error(m), host.error(scrub(m))),
+    });
+    const log = logFor(hostLog);
     const store = lazyStateStore(storeSettings(loaded.config, layout), (m) => log.warn(`otheru-coordinator: ${m}`));
     const gate = createGate(loaded, layout, { audit: "config", store });
     const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -71,25 +84,26 @@ function build(api: CoordinatorApi, log: HookLog): Built {
       audit: gate.audit,
       createBots: (handler) => createAdminBots(loaded.config, handler, log),
     });
-    built = { ok: true, loaded, gate, runtime, escalations, instanceId };
+    built = { ok: true, loaded, gate, runtime, escalations, instanceId, logFor };
   } else built = { ok: false, problems: result.problems };
   cache.set(key, built);
   return built;
 }
 
 export function registerCoordinator(api: CoordinatorApi): void {
-  const log: HookLog = {
+  const hostLog: HookLog = {
     info: (m) => api.logger.info(m),
     warn: (m) => api.logger.warn(m),
     error: (m) => api.logger.error(m),
   };
   let built: Built;
   try {
-    built = build(api, log);
+    built = build(api, hostLog);
   } catch (err) {
     built = { ok: false, problems: [`(internal): config could not be loaded (${(err as Error).message}); report this as a bug`] };
   }
 
+  const log = built.ok ? built.logFor(hostLog) : hostLog;
   if (!built.ok) {
     const error = new ConfigError(built.problems, `plugins.entries.${PLUGIN_ID}.config`);
     if (!announced.has(error.message)) {
