@@ -5,6 +5,7 @@ import { analyseShell } from "../../src/patterns/shell.ts";
 import { createGate } from "../../src/gate/gate.ts";
 import { fixedLayout } from "../helpers.ts";
 import { auditBench } from "./audit-bench.ts";
+import { killSwitchBench } from "./killswitch-bench.ts";
 import { BENCH_CONFIG, benchCorpus } from "./corpus.ts";
 
 const scale = Math.max(0.01, Number(process.env.BENCH_SCALE ?? "1"));
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
         p99: Math.round((analyser.p99Us / Math.max(0.01, fullParse.p99Us)) * 10) / 10,
       },
     },
+    killSwitch: await killSwitchBench(Math.max(20, Math.round(200 * scale))),
     audit: await auditBench(Math.round(20_000 * scale), 200),
     note: "decision = gate.decide() as the before_tool_call hook runs it (analysis, path resolution, policy); stringify = JSON.stringify of the same params; measured interleaved in one run; shell.analyser = analyseShell() alone vs shell.unbashParse = unbash parse() of the same command",
     checksum: sink,
