@@ -83,3 +83,29 @@ test("GET /dependencies/health: 503 while a required bot is down, JSON without t
     await new Promise((r) => server.close(r));
   }
 });
+
+test("an admin bot whose token is also an agent channel token is refused with the fix, not started", async () => {
+  const { parseConfig } = await import("../../src/config/load.ts");
+  const { createAdminBots } = await import("../../src/adapters/openclaw/register.ts");
+  const shared = "123456:TEST-shared-token-not-real";
+  const r = parseConfig({ admin: { telegram: { token: "${ADMIN_TELEGRAM_TOKEN}", chatId: "-100123", operators: ["42"] } } }, { ADMIN_TELEGRAM_TOKEN: shared });
+  assert.ok(r.ok);
+  const bots = createAdminBots(r.value.config, async () => undefined, quiet, { telegram: { accounts: { main: { botToken: shared } } } });
+  assert.equal(bots.length, 1);
+  await bots[0]?.start();
+  assert.deepEqual(bots[0]?.status(), {
+    platform: "telegram",
+    connected: false,
+    error: "telegram admin bot: its token is also one of the agent's channel bot tokens; create a separate bot for the admin chat and put its token in ADMIN_TELEGRAM_TOKEN",
+  });
+});
+
+test("config: admin tokens must be placeholders; a Redis URL with a password too", async () => {
+  const { parseConfig } = await import("../../src/config/load.ts");
+  const r = parseConfig({ admin: { telegram: { token: "literal-token-value", chatId: "-100123", operators: ["42"] } }, store: { kind: "redis", url: "redis://:hunter2hunter2@127.0.0.1:6379" } }, {});
+  assert.equal(r.ok, false);
+  assert.deepEqual(!r.ok && r.problems, [
+    'admin.telegram.token: must be an environment placeholder, not the token itself; write "${ADMIN_TELEGRAM_TOKEN}" and put the token in .env (mode 600)',
+    'store.url: contains a password; write "${REDIS_URL}" and put the URL in .env (mode 600)',
+  ]);
+});

@@ -38,13 +38,29 @@ const announced = new Set<string>();
 const overrideSeen = { count: 0 };
 
 /** The configured admin bots (Telegram via grammy, Discord via discord.js) around the platform-neutral handler. */
-export function createAdminBots(config: Config, handler: AdminHandler, log: AdminLog): AdminBot[] {
+export function createAdminBots(config: Config, handler: AdminHandler, log: AdminLog, agentChannels?: unknown): AdminBot[] {
   const bots: AdminBot[] = [];
+  const agentTokens = new Set<string>();
+  collectStrings(agentChannels, agentTokens, 0);
   const t = config.admin.telegram;
-  if (t) bots.push(createTelegramAdminBot({ token: t.token, chatId: t.chatId, handler, log, apiRoot: t.apiRoot }));
+  if (t) bots.push(agentTokens.has(t.token) ? refusedBot("telegram", "ADMIN_TELEGRAM_TOKEN") : createTelegramAdminBot({ token: t.token, chatId: t.chatId, handler, log, apiRoot: t.apiRoot }));
   const d = config.admin.discord;
-  if (d) bots.push(createDiscordAdminBot({ token: d.token, guildId: d.guildId, channelId: d.channelId, handler, log, apiRoot: d.apiRoot }));
+  if (d) bots.push(agentTokens.has(d.token) ? refusedBot("discord", "ADMIN_DISCORD_TOKEN") : createDiscordAdminBot({ token: d.token, guildId: d.guildId, channelId: d.channelId, handler, log, apiRoot: d.apiRoot }));
   return bots;
+}
+
+function collectStrings(v: unknown, out: Set<string>, depth: number): void {
+  if (depth > 8) return;
+  if (typeof v === "string") {
+    if (v.length >= 8) out.add(v);
+  } else if (Array.isArray(v)) for (const x of v) collectStrings(x, out, depth + 1);
+  else if (v !== null && typeof v === "object") for (const x of Object.values(v)) collectStrings(x, out, depth + 1);
+}
+
+/** An admin bot whose token is also one of the agent's channel tokens is never started (smaller blast radius). */
+function refusedBot(platform: "telegram" | "discord", envName: string): AdminBot {
+  const error = `${platform} admin bot: its token is also one of the agent's channel bot tokens; create a separate bot for the admin chat and put its token in ${envName}`;
+  return { platform, start: async () => undefined, stop: async () => undefined, status: () => ({ platform, connected: false, error }), post: async () => Promise.reject(new Error(error)) };
 }
 
 function build(api: CoordinatorApi, hostLog: HookLog): Built {
@@ -82,7 +98,7 @@ function build(api: CoordinatorApi, hostLog: HookLog): Built {
       log,
       pending: escalations,
       audit: gate.audit,
-      createBots: (handler) => createAdminBots(loaded.config, handler, log),
+      createBots: (handler) => createAdminBots(loaded.config, handler, log, (api.config as { channels?: unknown } | undefined)?.channels),
     });
     built = { ok: true, loaded, gate, runtime, escalations, instanceId, logFor };
   } else built = { ok: false, problems: result.problems };
