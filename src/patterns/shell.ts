@@ -95,8 +95,7 @@ type Shared = {
   /** Variables assigned literal values earlier in the script. */
   vars: Map<string, string> | undefined;
   /** Each command's words as the shell would pass them (several rules ask for the same command): a short list, then a map. */
-  argvKeys: Command[] | undefined;
-  argvValues: Argv[] | undefined;
+  argvRecent: Argv[] | undefined;
   argvMap: Map<Command, Argv> | undefined;
   /** Syntax nodes left to visit before the analysis gives up (shell.too-large). */
   budget: number;
@@ -566,22 +565,21 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
 ];
 const CLASSIFIERS: ReadonlyMap<string, Classifier> = new Map(CLASSIFIER_GROUPS.flatMap(([names, classify]) => names.map((n): [string, Classifier] => [n, classify])));
 
-type Argv = { argv: string[]; dynamic: boolean; nameWord: string };
+/** A command's words; `real` (unwrapped) and `names` (what real[0] can run as) are filled in when first asked for. */
+type Argv = { cmd: Command; argv: string[]; dynamic: boolean; nameWord: string; real: readonly string[] | undefined; names: readonly string[] | undefined };
 const ARGV_SCAN = 16;
 
 /** The command's words as the shell would pass them (memoised per AST node: several rules ask). */
 function commandArgv(s: Shared, cmd: Command): Argv {
   // Most scripts have a handful of commands: a linear scan beats hashing AST nodes into a Map.
-  const keys = (s.argvKeys ??= []);
-  const values = (s.argvValues ??= []);
-  for (let i = 0; i < keys.length; i++) if (keys[i] === cmd) return values[i] as Argv;
+  const recent = s.argvRecent;
+  if (recent !== undefined) for (let i = 0; i < recent.length; i++) if ((recent[i] as Argv).cmd === cmd) return recent[i] as Argv;
   const cached = s.argvMap?.get(cmd);
   if (cached) return cached;
   const result = computeArgv(s.vars, cmd);
-  if (keys.length < ARGV_SCAN) {
-    keys.push(cmd);
-    values.push(result);
-  } else (s.argvMap ??= new Map()).set(cmd, result);
+  if (recent === undefined) s.argvRecent = [result];
+  else if (recent.length < ARGV_SCAN) recent.push(result);
+  else (s.argvMap ??= new Map()).set(cmd, result);
   return result;
 }
 
@@ -598,7 +596,19 @@ function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command
     if (a.type === "Word") pushWordValues(vars, a, argv);
     else if (a.type === "Assignment") argv.push(a.value.type === "Word" ? `${a.name}=${a.value.value}` : `${a.name}=()`);
   }
-  return { argv, dynamic, nameWord };
+  return { cmd, argv, dynamic, nameWord, real: undefined, names: undefined };
+}
+
+/** The command's words after wrappers (sudo, env, timeout…), memoised like its argv. */
+function realArgv(s: Shared, cmd: Command): readonly string[] {
+  const a = commandArgv(s, cmd);
+  return (a.real ??= unwrap(a.argv));
+}
+
+/** The names the command's unwrapped first word can run as, memoised (callers never modify the list). */
+function commandNames(s: Shared, cmd: Command): readonly string[] {
+  const a = commandArgv(s, cmd);
+  return (a.names ??= namesOf((a.real ??= unwrap(a.argv))[0] ?? ""));
 }
 
 function innerCommandNames(s: Shared, node: SyntaxNode): string[] {
@@ -606,9 +616,7 @@ function innerCommandNames(s: Shared, node: SyntaxNode): string[] {
   const visit = (n: SyntaxNode): void => {
     if (names.length > 50 || !mayNest(n)) return;
     if (n.type === "Command") {
-      const { argv } = commandArgv(s, n);
-      const real = unwrap(argv);
-      if (real[0]) names.push(...namesOf(real[0]));
+      if (realArgv(s, n)[0]) for (const name of commandNames(s, n)) names.push(name);
     }
     forEachChild(n, visit);
   };
@@ -656,10 +664,10 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string, redirects: reado
       } else if (r.operator === ">" || r.operator === ">>" || r.operator === ">|" || r.operator === "&>" || r.operator === "&>>" || r.operator === "<>") {
         addPath(ctx, target, "write", false, "exec:redirect");
         if (argv[0] && FETCHERS.has(baseName(argv[0]))) (ctx.s.downloads ??= new Set()).add(lexicalPath(target, ctx.s.env));
-        if (argv[0] && DECODERS.has(baseName(unwrap(argv)[0] ?? "")) && baseName(unwrap(argv)[0] ?? "") !== "tr") (ctx.s.decoded ??= new Set()).add(lexicalPath(target, ctx.s.env));
+        if (argv[0] && DECODERS.has(baseName(realArgv(ctx.s, cmd)[0] ?? "")) && baseName(realArgv(ctx.s, cmd)[0] ?? "") !== "tr") (ctx.s.decoded ??= new Set()).add(lexicalPath(target, ctx.s.env));
       } else if (r.operator === "<") {
         const sub = (r.target.parts ?? []).find((p) => p.type === "ProcessSubstitution");
-        const interpreter = argv[0] ? baseName(unwrap(argv)[0] ?? "") : "";
+        const interpreter = argv[0] ? baseName(realArgv(ctx.s, cmd)[0] ?? "") : "";
         if (sub && isInterpreter(interpreter)) fedCode(ctx, sub, interpreter, text);
         else addPath(ctx, target, "read", false, "exec:redirect");
       }
@@ -673,7 +681,7 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string, redirects: reado
   if (hasNonAscii(nameWord) || hasNonAsciiOption(argv)) {
     finding(ctx, "unicode.lookalike", "escalate", "A command word contains non-ASCII look-alike characters.", text);
   }
-  analyseArgv(ctx, argv, cmd, text);
+  analyseArgv(ctx, argv, cmd, text, realArgv(ctx.s, cmd));
 }
 
 /** One of the first three words is an option with non-ASCII characters (a look-alike dash or letter). */
@@ -692,8 +700,7 @@ function joinWords(words: readonly string[]): string {
   return text;
 }
 
-function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: string): void {
-  const unwrapped = unwrap(argv);
+function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: string, unwrapped: readonly string[] = unwrap(argv)): void {
   const first = unwrapped[0];
   if (first !== undefined && isGlobWord(first)) {
     const names = binariesMatching(first);
@@ -786,7 +793,7 @@ function fedCode(ctx: Ctx, part: SyntaxNode, interpreter: string, text: string):
     const find = (n: SyntaxNode): void => {
       if (echoed || !mayNest(n)) return;
       if (n.type === "Command") {
-        const av = unwrap(commandArgv(ctx.s, n).argv);
+        const av = realArgv(ctx.s, n);
         if (av[0] === "echo" || av[0] === "printf") echoed = av.slice(1).filter((a) => !/^-[neE]+$/.test(a));
       }
       forEachChild(n, find);
@@ -800,7 +807,7 @@ function fedCode(ctx: Ctx, part: SyntaxNode, interpreter: string, text: string):
 /** Pipelines: what feeds an interpreter's stdin decides how dangerous it is. */
 function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string): void {
   const stageNames: string[] = [];
-  for (const s of stages) if (s.type === "Command") for (const n of namesOf(unwrap(commandArgv(ctx.s, s).argv)[0] ?? "")) stageNames.push(n);
+  for (const s of stages) if (s.type === "Command") for (const n of commandNames(ctx.s, s)) stageNames.push(n);
   for (let i = 0; i < stages.length; i++) {
     const s = stages[i] as SyntaxNode;
     if (s.type !== "Command") continue;
@@ -816,8 +823,8 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
   for (let i = 1; i < stages.length; i++) {
     const stage = stages[i];
     if (stage?.type !== "Command") continue;
-    const real = unwrap(commandArgv(ctx.s, stage).argv);
-    const candidates = namesOf(real[0] ?? "");
+    const real = realArgv(ctx.s, stage);
+    const candidates = commandNames(ctx.s, stage);
     const name = candidates.find((n) => isInterpreter(n)) ?? candidates[0] ?? "";
     const text = source.slice(stage.pos, stage.end);
     for (; upstreamStages < i; upstreamStages++) for (const n of innerCommandNames(ctx.s, stages[upstreamStages] as SyntaxNode)) upstream.push(n);
@@ -830,7 +837,7 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
     // echo ~ | xargs rm -rf: the arguments come from upstream.
     if (baseName(commandArgv(ctx.s, stage).argv[0] ?? "") === "xargs") {
       const prev = stages[i - 1];
-      const prevArgv = prev?.type === "Command" ? unwrap(commandArgv(ctx.s, prev).argv) : [];
+      const prevArgv = prev?.type === "Command" ? realArgv(ctx.s, prev) : [];
       if (prevArgv[0] === "echo" || prevArgv[0] === "printf") analyseArgv(ctx, [...real, ...prevArgv.slice(1)], stage, text);
       else if (["rm", "shred", "unlink", "chmod", "chown", "mv", "dd", "truncate"].includes(name)) {
         finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names produced by another command.`, text);
@@ -850,7 +857,7 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
       }
       const prev = stages[i - 1];
       const heredoc = prev?.type === "Command" ? prev.redirects.find((r) => r.type === "HereDoc") : undefined;
-      const prevArgv = prev?.type === "Command" ? unwrap(commandArgv(ctx.s, prev).argv) : [];
+      const prevArgv = prev?.type === "Command" ? realArgv(ctx.s, prev) : [];
       if (heredoc?.type === "HereDoc") analyseSource(ctx, heredoc.body.text);
       else if (prevArgv[0] === "echo" || prevArgv[0] === "printf") {
         const raw = prevArgv.slice(1).filter((a) => !/^-[neE]+$/.test(a)).join(" ");
@@ -915,7 +922,7 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
       else if (r.type === "HereString") herestring ??= r;
     }
     if (heredoc !== undefined || herestring !== undefined) {
-      const real = unwrap(commandArgv(ctx.s, node).argv);
+      const real = realArgv(ctx.s, node);
       const name = baseName(real[0] ?? "");
       // Text on stdin (heredoc, here-string) is code when a shell or an interpreter without a script reads it.
       const stdin = [heredoc?.type === "HereDoc" ? heredoc.body.text : undefined, herestring?.type === "HereString" ? herestring.target?.value : undefined];
@@ -975,7 +982,7 @@ function crossCommandRules(ctx: Ctx, source: string): void {
 export function analyseShell(source: string, env: PathEnv): ShellAnalysis {
   const out: ShellAnalysis = { ok: true, commands: [], paths: [], findings: [] };
   const ctx: Ctx = {
-    s: { env, out, functions: undefined, calling: undefined, downloads: undefined, sends: 0, envDump: false, fifo: false, piped: undefined, feeds: undefined, decoded: undefined, envPrinted: false, vars: undefined, argvKeys: undefined, argvValues: undefined, argvMap: undefined, budget: 20_000 },
+    s: { env, out, functions: undefined, calling: undefined, downloads: undefined, sends: 0, envDump: false, fifo: false, piped: undefined, feeds: undefined, decoded: undefined, envPrinted: false, vars: undefined, argvRecent: undefined, argvMap: undefined, budget: 20_000 },
     depth: 0,
   };
   try {
