@@ -134,6 +134,7 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
     const chat = deps.chats.find((c) => chatMatches(c, msg));
     if (!chat) return refuse(msg, "not the admin chat");
     if (msg.senderIsBot) return refuse(msg, "sent by a bot");
+    if (msg.relayed === true) return refuse(msg, "forwarded or relayed message");
     if (!chat.operators.includes(msg.senderId)) return refuse(msg, "sender is not an operator");
     const age = now() - msg.sentAtMs;
     if (!Number.isFinite(msg.sentAtMs) || age > deps.maxMessageAgeMs || age < -60_000) return refuse(msg, "stale or future-dated message (replay?)");

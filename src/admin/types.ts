@@ -15,6 +15,8 @@ export type AdminMessage = {
   senderId: string;
   /** True when the platform says the author is a bot (Discord `author.bot`, Telegram `from.is_bot`). */
   senderIsBot: boolean;
+  /** True when the text is not the sender's own: forwarded, or posted through another bot (Telegram `forward_origin`, `via_bot`). */
+  relayed?: boolean | undefined;
   /** The message text as sent (e.g. "/stop deploy went wrong" or "/stop@MyBot reason"). */
   text: string;
   /** Platform message id, unique within chatId; used with chatId to refuse replays. */

@@ -73,6 +73,7 @@ test("a text from the admin chat reaches the handler as an AdminMessage; the rep
       chatId: "-100500",
       senderId: "42",
       senderIsBot: false,
+      relayed: false,
       text: "/stop@fake_admin_bot deploy went wrong",
       messageId: "1",
       sentAtMs: 1_760_000_000_000,
@@ -376,11 +377,15 @@ test("toAdminMessage, truncateForTelegram and scrubToken", BOUNDED, () => {
     chatId: "42",
     senderId: "42",
     senderIsBot: false,
+    relayed: false,
     text: "/health",
     messageId: "7",
     sentAtMs: 1_700_000_000_000,
   });
   assert.equal(toAdminMessage({ message_id: 8, date: 1_700_000_000, chat, text: "/health" } as Parameters<typeof toAdminMessage>[0]), undefined);
+  // A forwarded operator message is marked relayed, so src/admin refuses it.
+  const forwarded = { message_id: 9, date: 1_700_000_000, chat, from: { id: 42, is_bot: false, first_name: "op" }, text: "/stop", forward_origin: { type: "hidden_user" as const, date: 1_699_999_000, sender_user_name: "someone" } };
+  assert.equal(toAdminMessage(forwarded)?.relayed, true);
 
   assert.equal(truncateForTelegram("short"), "short");
   assert.equal(truncateForTelegram("a".repeat(4096)), "a".repeat(4096));

@@ -89,6 +89,7 @@ describe("admin handler", () => {
     ["another chat", { chatId: "-100999" }, "not the admin chat"],
     ["a non-operator", { senderId: "777" }, "sender is not an operator"],
     ["a bot", { senderIsBot: true }, "sent by a bot"],
+    ["a forwarded operator message", { relayed: true }, "forwarded or relayed message"],
     ["a stale message", { sentAtMs: NOW - 301_000 }, "stale or future-dated message (replay?)"],
     ["a future-dated message", { sentAtMs: NOW + 120_000 }, "stale or future-dated message (replay?)"],
     ["the right chat id on the other platform", { platform: "discord", chatId: ADMIN_CHAT, guildId: GUILD }, "not the admin chat"],

@@ -42,6 +42,7 @@ export function toAdminMessage(message: Message): AdminMessage | undefined {
     chatId: String(message.chat.id),
     senderId: String(message.from.id),
     senderIsBot: message.from.is_bot,
+    relayed: message.forward_origin !== undefined || message.via_bot !== undefined,
     text: message.text,
     messageId: String(message.message_id),
     sentAtMs: message.date * 1000,
