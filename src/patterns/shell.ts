@@ -7,6 +7,7 @@ import { analyseInlineCode, inlineCode } from "./interpreters.ts";
 import { absolutePath, lexicalPath, normalisePath } from "./paths.ts";
 import type { Finding, PathAccess, PathEnv, PathRef, ShellCommand } from "./types.ts";
 import { hasNonAscii } from "./unicode.ts";
+import { wordValue } from "./words.ts";
 
 const MAX_DEPTH = 6;
 const MAX_COMMANDS = 500;
@@ -160,7 +161,7 @@ const BLANKS = /\s+/;
 
 /** Word -> the argument strings the shell would pass (appended to `out`): quotes removed, braces expanded, $IFS split. */
 function pushWordValues(vars: ReadonlyMap<string, string> | undefined, word: Word, out: string[]): void {
-  const raw = substituteVars(vars, word, word.value);
+  const raw = substituteVars(vars, word, wordValue(word));
   // Cheap text checks first: touching `parts` makes unbash build them.
   const braces = raw.includes("{") && raw.includes("}") && hasPart(word, "BraceExpansion");
   if (!raw.includes("IFS")) {
@@ -589,7 +590,7 @@ function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command
   let nameWord = "";
   if (cmd.name) {
     pushWordValues(vars, cmd.name, argv);
-    nameWord = cmd.name.value;
+    nameWord = wordValue(cmd.name);
     dynamic = hasDynamicPart(cmd.name);
   }
   for (const a of cmd.args) {
