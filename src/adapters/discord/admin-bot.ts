@@ -1,0 +1,467 @@
+// The Discord admin bot (the only discord.js import): gateway messages -> AdminMessage, reply text -> the admin channel; no authorisation here.
+import { Client, Events, GatewayIntentBits, Routes, type Message } from "discord.js";
+import type { AdminBot, AdminBotStatus, AdminHandler, AdminLog, AdminMessage } from "../../admin/types.ts";
+
+export type DiscordAdminBotOptions = {
+  token: string;
+  guildId: string;
+  channelId: string;
+  handler: AdminHandler;
+  log: AdminLog;
+  /** REST base including `/api` (e.g. `http://127.0.0.1:PORT/api`); default Discord's. The gateway URL comes from `GET /gateway/bot`. */
+  apiRoot?: string | undefined;
+  /** Waits between connection attempts after a transient failure (the last one repeats). */
+  retryDelaysMs?: readonly number[] | undefined;
+};
+
+/** Discord refuses longer message content. */
+const MAX_CONTENT_CHARS = 2000;
+/** Handler calls running at once; the rest wait in order. */
+const MAX_IN_FLIGHT = 8;
+/** Messages waiting for a handler slot; beyond this they are dropped (and logged once per burst). */
+const MAX_QUEUED = 1000;
+const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000, 5_000, 10_000, 30_000];
+/** start() resolves after this even when neither ready nor failed (discord.js keeps trying; status says so). */
+const START_WAIT_MS = 30_000;
+/** stop() waits at most this long for a login in flight to reach the gateway, so the connection it opens gets closed too. */
+const STOP_WAIT_MS = 5_000;
+const TOKEN_FIX = "check ADMIN_DISCORD_TOKEN";
+/** Gateway close codes after which discord.js gives up; each needs an operator fix. */
+const FATAL_CLOSE_CODES: ReadonlyMap<number, string> = new Map([
+  [4004, `the token was rejected (gateway close 4004 authentication failed); ${TOKEN_FIX}`],
+  [4010, "Discord closed the gateway (4010 invalid shard); this bot runs one shard, report this as a bug"],
+  [4011, "Discord requires sharding for this bot (4011); use a dedicated admin bot that is in few guilds"],
+  [4012, "Discord closed the gateway (4012 invalid API version); upgrade discord.js"],
+  [4013, "Discord closed the gateway (4013 invalid intents); report this as a bug"],
+  [
+    4014,
+    "Discord refused the gateway intents (4014 disallowed intents); enable Message Content Intent for the bot in the Discord developer portal (Bot -> Privileged Gateway Intents)",
+  ],
+]);
+/** Shapes of Discord bot tokens, redacted even when they are not the configured one. */
+const TOKEN_SHAPE = /[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}/g;
+
+type Failure = { fatal: boolean; text: string };
+
+type Attempt = {
+  readonly client: Client;
+  /** The login promise settled (resolved or rejected). */
+  loginSettled: boolean;
+  /** The channel check passed; gateway events now drive `connected`. */
+  verified: boolean;
+  ended: boolean;
+  closing: Promise<void> | undefined;
+};
+
+/** The @discordjs/ws shard objects behind a client (internal API, read defensively; empty when the layout differs). */
+type GatewayShard = { internalConnect?: unknown; destroy?: unknown; connection?: unknown };
+
+function gatewayShards(client: Client): GatewayShard[] {
+  const manager = (client.ws as unknown as { _ws?: { strategy?: { shards?: unknown } } | null })._ws;
+  const shards = manager?.strategy?.shards;
+  return shards instanceof Map ? ([...shards.values()] as GatewayShard[]) : [];
+}
+
+/**
+ * Makes sure destroyed shards stay closed. @discordjs/ws 1.2 ignores destroy() on a shard that sits in its
+ * 500 ms wait before reconnecting (status idle) and then reconnects anyway, and leaves a socket that is
+ * still CONNECTING open; either keeps the process alive and the old session running after stop().
+ */
+async function reapShards(shards: readonly GatewayShard[]): Promise<void> {
+  for (const shard of shards) {
+    if (typeof shard.internalConnect === "function") shard.internalConnect = async () => {};
+    if (typeof shard.destroy === "function") {
+      try {
+        await (shard.destroy as (o: { code: number; reason: string }) => Promise<void>).call(shard, { code: 1000, reason: "admin bot stopped" });
+      } catch {
+        // Already closed.
+      }
+    }
+    const connection = shard.connection as { readyState?: unknown; onerror?: unknown; terminate?: unknown } | null | undefined;
+    if (connection !== null && connection !== undefined && (connection.readyState === 0 || connection.readyState === 1)) {
+      // ws emits "error" when a handshake is aborted; without a listener that would crash the process.
+      connection.onerror = () => {};
+      if (typeof connection.terminate === "function") (connection.terminate as () => void).call(connection);
+    }
+  }
+}
+
+export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot {
+  const { token, guildId, channelId, handler, log } = options;
+  const retryDelaysMs = options.retryDelaysMs !== undefined && options.retryDelaysMs.length > 0 ? options.retryDelaysMs : DEFAULT_RETRY_DELAYS_MS;
+
+  const scrub = (text: string): string => {
+    let out = token.length > 0 ? text.split(token).join("[redacted]") : text;
+    out = out.replace(TOKEN_SHAPE, "[redacted]");
+    return out;
+  };
+  const prefixed = (text: string): string => `discord admin bot: ${scrub(text)}`;
+
+  let connected = false;
+  let error: string | undefined;
+  let lastSeenMs: number | undefined;
+  let current: Attempt | undefined;
+  let started = false;
+  let stopped = false;
+  let failedAttempts = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let startWaitTimer: NodeJS.Timeout | undefined;
+  let settleStart: (() => void) | undefined;
+  let startPromise: Promise<void> | undefined;
+  let stopPromise: Promise<void> | undefined;
+  let lastLogged: string | undefined;
+
+  const inFlight = { count: 0 };
+  const queue: Message[] = [];
+  let droppedLogged = false;
+
+  /** Logs a state line only when it differs from the previous one, so retries do not repeat it. */
+  function logState(level: "info" | "warn" | "error", text: string): void {
+    if (text === lastLogged) return;
+    lastLogged = text;
+    log[level](text);
+  }
+
+  function finishStart(): void {
+    if (startWaitTimer !== undefined) clearTimeout(startWaitTimer);
+    startWaitTimer = undefined;
+    const settle = settleStart;
+    settleStart = undefined;
+    settle?.();
+  }
+
+  function describeError(err: unknown): Failure {
+    if (typeof err !== "object" || err === null) return { fatal: false, text: scrub(String(err)) };
+    const e = err as { code?: unknown; status?: unknown; message?: unknown; name?: unknown };
+    const message = typeof e.message === "string" ? e.message : String(err);
+    if (e.code === "TokenInvalid" || e.status === 401) {
+      return { fatal: true, text: `the token was rejected (401 Unauthorized from Discord); ${TOKEN_FIX}` };
+    }
+    // @discordjs/ws rejects login with this after a 4004 close (normally reported by shardDisconnect first).
+    if (message === "Authentication failed") return { fatal: true, text: FATAL_CLOSE_CODES.get(4004) ?? message };
+    if (typeof e.status === "number") {
+      // DiscordAPIError (4xx with a JSON body) or HTTPError (5xx after discord.js's own retries).
+      if (e.status === 429 || e.status >= 500) return { fatal: false, text: `Discord answered ${e.status} (${scrub(message)})` };
+      return { fatal: true, text: `Discord refused a request with ${e.status} (${scrub(message)})` };
+    }
+    const code = typeof e.code === "string" ? e.code : undefined;
+    const cause = (e as { cause?: { code?: unknown } }).cause;
+    const causeCode = typeof cause?.code === "string" ? cause.code : undefined;
+    const net = code ?? causeCode;
+    if (net !== undefined && /^(E[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(net)) {
+      return { fatal: false, text: `cannot reach Discord (${net}); check the network or a proxy` };
+    }
+    if (e.name === "AbortError") return { fatal: false, text: "Discord did not answer in time" };
+    return { fatal: false, text: scrub(message) };
+  }
+
+  function retryDelay(): number {
+    const i = Math.min(failedAttempts - 1, retryDelaysMs.length - 1);
+    return retryDelaysMs[Math.max(i, 0)] ?? 0;
+  }
+
+  /** Ends an attempt: records the error, closes its client, and either gives up (fatal) or schedules the next one. */
+  async function failAttempt(attempt: Attempt, failure: Failure): Promise<void> {
+    if (attempt.ended || attempt !== current) return;
+    attempt.ended = true;
+    connected = false;
+    error = prefixed(failure.text);
+    if (failure.fatal) {
+      logState("error", `${error}; not retrying`);
+    } else {
+      failedAttempts++;
+      logState("warn", `${error}; retrying with backoff`);
+    }
+    finishStart();
+    await closeAttempt(attempt);
+    if (failure.fatal || stopped || attempt !== current) return;
+    current = undefined;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (!stopped) beginAttempt();
+    }, retryDelay());
+    retryTimer.unref();
+  }
+
+  function closeAttempt(attempt: Attempt): Promise<void> {
+    attempt.closing ??= destroyAttempt(attempt);
+    return attempt.closing;
+  }
+
+  async function destroyAttempt(attempt: Attempt): Promise<void> {
+    // Destroying while discord.js is still fetching the gateway URL would leave the shard it spawns next
+    // unmanaged: wait (bounded) until login settled or the shard exists. A 4004 close settles login too.
+    const deadline = Date.now() + STOP_WAIT_MS;
+    while (!attempt.loginSettled && gatewayShards(attempt.client).length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const shards = gatewayShards(attempt.client);
+    try {
+      await attempt.client.destroy();
+    } catch (err) {
+      log.warn(prefixed(`closing the Discord client failed: ${describeError(err).text}`));
+    }
+    await reapShards(shards);
+  }
+
+  /** Gateway activity or a login success on an ended attempt means a shard escaped destroy(): close it once closing is done. */
+  function reapIfEnded(attempt: Attempt): boolean {
+    if (!attempt.ended) return false;
+    void (attempt.closing ?? Promise.resolve()).then(() => reapShards(gatewayShards(attempt.client)));
+    return true;
+  }
+
+  async function verifyChannel(attempt: Attempt): Promise<void> {
+    let failure: Failure | undefined;
+    try {
+      const channel = await attempt.client.channels.fetch(channelId, { force: true });
+      if (channel === null) {
+        // discord.js returns null for a channel of a guild the bot is not in (or of a type it does not know).
+        failure = {
+          fatal: true,
+          text: `the admin channel ${channelId} is not in a guild the bot is a member of; check the admin Discord guild and channel ids`,
+        };
+      }
+      else if (channel.isDMBased() || channel.guildId !== guildId) {
+        failure = {
+          fatal: true,
+          text: `the admin channel ${channelId} is not in the configured guild ${guildId}; check the admin Discord guild and channel ids`,
+        };
+      } else if (!channel.isTextBased()) {
+        failure = { fatal: true, text: `the admin channel ${channelId} is not a text channel; pick a text channel` };
+      }
+    } catch (err) {
+      const e = err as { code?: unknown; status?: unknown };
+      if (e.code === 10003 || e.status === 404) {
+        failure = { fatal: true, text: `the admin channel ${channelId} does not exist (Discord: Unknown Channel); check the admin Discord channel id` };
+      } else if (e.code === 50001 || e.status === 403) {
+        failure = {
+          fatal: true,
+          text: `the bot cannot see the admin channel ${channelId} (Discord: Missing Access); invite it to guild ${guildId} and allow View Channel and Send Messages`,
+        };
+      } else {
+        failure = describeError(err);
+      }
+    }
+    if (failure !== undefined) {
+      await failAttempt(attempt, failure);
+      return;
+    }
+    if (attempt.ended || attempt !== current) return;
+    attempt.verified = true;
+    failedAttempts = 0;
+    connected = true;
+    error = undefined;
+    lastSeenMs = Date.now();
+    logState("info", `discord admin bot: connected as ${attempt.client.user?.id ?? "?"}, admin channel ${channelId} in guild ${guildId}`);
+    finishStart();
+  }
+
+  function toAdminMessage(message: Message): AdminMessage {
+    return {
+      platform: "discord",
+      chatId: message.channelId,
+      guildId: message.guildId ?? undefined,
+      senderId: message.author.id,
+      senderIsBot: message.author.bot,
+      text: message.content,
+      messageId: message.id,
+      sentAtMs: message.createdTimestamp,
+    };
+  }
+
+  async function handleOne(message: Message): Promise<void> {
+    let replyText: string | undefined;
+    try {
+      const reply = await handler(toAdminMessage(message));
+      replyText = reply?.text;
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      log.error(prefixed(`the admin handler failed on message ${message.id} in channel ${message.channelId}: ${why}`));
+      return;
+    }
+    if (replyText === undefined || replyText.trim().length === 0 || stopped) return;
+    try {
+      await message.reply({ content: truncate(replyText), allowedMentions: { parse: [] } });
+    } catch (err) {
+      log.warn(prefixed(`could not post the reply to message ${message.id} in channel ${message.channelId}: ${describeError(err).text}`));
+    }
+  }
+
+  function runHandler(message: Message): void {
+    inFlight.count++;
+    void handleOne(message).finally(() => {
+      inFlight.count--;
+      const next = stopped ? undefined : queue.shift();
+      if (next !== undefined) runHandler(next);
+      else if (queue.length === 0) droppedLogged = false;
+    });
+  }
+
+  function onMessage(attempt: Attempt, message: Message): void {
+    if (stopped || attempt !== current || attempt.ended) return;
+    lastSeenMs = Date.now();
+    if (message.author.id === attempt.client.user?.id) return; // our own replies and posts
+    if (message.system || typeof message.content !== "string" || message.content.length === 0) return;
+    if (inFlight.count < MAX_IN_FLIGHT) {
+      runHandler(message);
+    } else if (queue.length < MAX_QUEUED) {
+      queue.push(message);
+    } else if (!droppedLogged) {
+      droppedLogged = true;
+      log.warn(prefixed(`more than ${MAX_QUEUED} messages waiting for the admin handler; dropping new ones until the queue drains`));
+    }
+  }
+
+  function beginAttempt(): void {
+    const client = new Client({
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+      // A reply still posts when the operator's message was deleted meanwhile.
+      failIfNotExists: false,
+      allowedMentions: { parse: [] },
+      ...(options.apiRoot === undefined ? {} : { rest: { api: options.apiRoot } }),
+    });
+    const attempt: Attempt = {
+      client,
+      loginSettled: false,
+      verified: false,
+      ended: false,
+      closing: undefined,
+    };
+    current = attempt;
+
+    client.once(Events.ClientReady, () => {
+      if (!reapIfEnded(attempt)) void verifyChannel(attempt);
+    });
+    client.on(Events.ShardReady, () => {
+      if (reapIfEnded(attempt) || !attempt.verified) return;
+      onConnected();
+    });
+    client.on(Events.ShardResume, () => {
+      if (reapIfEnded(attempt) || !attempt.verified) return;
+      onConnected();
+    });
+    client.on(Events.ShardReconnecting, () => {
+      if (reapIfEnded(attempt)) return;
+      connected = false;
+      if (attempt.verified) {
+        logState("warn", "discord admin bot: gateway connection lost; reconnecting");
+        return;
+      }
+      // Still before the first ready: say so now rather than leave start() waiting; discord.js keeps trying.
+      error = prefixed("the gateway connection failed before it was ready; reconnecting");
+      logState("warn", error);
+      finishStart();
+    });
+    client.on(Events.ShardDisconnect, (event) => {
+      if (attempt.ended) return;
+      const known = FATAL_CLOSE_CODES.get(event.code);
+      void failAttempt(attempt, { fatal: true, text: known ?? `Discord closed the gateway for good (code ${event.code})` });
+    });
+    client.on(Events.ShardError, (err) => {
+      if (attempt.ended) return;
+      logState("warn", prefixed(`gateway error: ${describeError(err).text}`));
+    });
+    client.on(Events.Error, (err) => {
+      log.warn(prefixed(`client error: ${describeError(err).text}`));
+    });
+    client.on(Events.MessageCreate, (message) => onMessage(attempt, message));
+
+    client.login(token).then(
+      () => {
+        attempt.loginSettled = true;
+        // A login that finished after stop() or after this attempt was abandoned must not keep its socket open.
+        reapIfEnded(attempt);
+      },
+      (err: unknown) => {
+        attempt.loginSettled = true;
+        void failAttempt(attempt, describeError(err));
+      },
+    );
+  }
+
+  function onConnected(): void {
+    lastSeenMs = Date.now();
+    if (connected) return;
+    connected = true;
+    error = undefined;
+    logState("info", "discord admin bot: gateway connection restored");
+  }
+
+  function truncate(text: string): string {
+    const chars = Array.from(text);
+    if (chars.length <= MAX_CONTENT_CHARS) return text;
+    return `${chars.slice(0, MAX_CONTENT_CHARS - 1).join("")}…`;
+  }
+
+  return {
+    platform: "discord",
+
+    start(): Promise<void> {
+      if (startPromise !== undefined) return startPromise;
+      started = true;
+      if (stopped) {
+        startPromise = Promise.resolve();
+        return startPromise;
+      }
+      startPromise = new Promise<void>((resolve) => {
+        settleStart = resolve;
+      });
+      startWaitTimer = setTimeout(() => {
+        startWaitTimer = undefined;
+        if (!connected && error === undefined) error = prefixed(`not connected after ${START_WAIT_MS / 1000} s; still trying`);
+        finishStart();
+      }, START_WAIT_MS);
+      startWaitTimer.unref();
+      try {
+        beginAttempt();
+      } catch (err) {
+        // new Client() throws only on invalid options, which are fixed in code; record it rather than crash.
+        error = prefixed(`could not create the Discord client: ${describeError(err).text}`);
+        logState("error", error);
+        finishStart();
+      }
+      return startPromise;
+    },
+
+    stop(): Promise<void> {
+      stopPromise ??= (async () => {
+        stopped = true;
+        if (retryTimer !== undefined) clearTimeout(retryTimer);
+        retryTimer = undefined;
+        queue.length = 0;
+        const attempt = current;
+        if (attempt !== undefined) {
+          attempt.ended = true;
+          await closeAttempt(attempt);
+        }
+        connected = false;
+        finishStart();
+        if (started) logState("info", "discord admin bot: stopped");
+      })();
+      return stopPromise;
+    },
+
+    status(): AdminBotStatus {
+      let seen = lastSeenMs;
+      const ping = current?.client.ws.shards.first()?.lastPingTimestamp;
+      if (connected && ping !== undefined && ping > 0 && (seen === undefined || ping > seen)) seen = ping;
+      return { platform: "discord", connected, error, lastSeenMs: seen };
+    },
+
+    async post(text: string): Promise<void> {
+      const attempt = current;
+      if (stopped || attempt === undefined || attempt.ended) {
+        throw new Error(`discord admin bot: not running (${error ?? "not started"}); cannot post to the admin channel`);
+      }
+      if (text.trim().length === 0) throw new Error("discord admin bot: refusing to post an empty message");
+      try {
+        await attempt.client.rest.post(Routes.channelMessages(channelId), {
+          body: { content: truncate(text), allowed_mentions: { parse: [] } },
+        });
+      } catch (err) {
+        throw new Error(prefixed(`could not post to the admin channel ${channelId}: ${describeError(err).text}`));
+      }
+    },
+  };
+}
