@@ -54,6 +54,9 @@ test("/coordinator stop and resume need an owner; status works for authorised se
   assert.match((await cmd.handler({ args: "status", isAuthorizedSender: true })).text, /^Emergency stop: ENGAGED since .* by command:telegram:42 \(runaway agent\)/);
   assert.match((await cmd.handler({ args: "resume", senderId: "42", channel: "telegram", isAuthorizedSender: true, senderIsOwner: true })).text, /^Emergency stop lifted/);
   assert.match((await cmd.handler({ args: "", isAuthorizedSender: true })).text, /^Usage: \/coordinator stop/);
+  // A gateway client (webchat, control UI) with the operator.admin scope counts as an owner; operator.write alone does not.
+  assert.equal((await cmd.handler({ args: "stop", channel: "webchat", senderId: "gateway-client", isAuthorizedSender: true, gatewayClientScopes: ["operator.write"] })).text, "Only an owner can stop the coordinator.");
+  assert.match((await cmd.handler({ args: "stop", channel: "webchat", senderId: "gateway-client", isAuthorizedSender: true, gatewayClientScopes: ["operator.admin", "operator.write"] })).text, /^Emergency stop ENGAGED/);
   await store.close();
 });
 

@@ -34,7 +34,15 @@ export function createHealthRoute(runtime: Pick<CoordinatorRuntime, "health">) {
 }
 
 /** The parts of OpenClaw's command context we read. */
-export type CommandCtx = { args?: string | undefined; senderId?: string | undefined; channel?: string | undefined; isAuthorizedSender?: boolean | undefined; senderIsOwner?: boolean | undefined };
+export type CommandCtx = {
+  args?: string | undefined;
+  senderId?: string | undefined;
+  channel?: string | undefined;
+  isAuthorizedSender?: boolean | undefined;
+  senderIsOwner?: boolean | undefined;
+  /** Set for gateway clients (webchat, control UI): their operator scopes. */
+  gatewayClientScopes?: readonly string[] | undefined;
+};
 
 const USAGE = "Usage: /coordinator stop [reason] | resume | status | health | pending\n(OpenClaw's own /stop only aborts this chat's current run; /coordinator stop blocks every tool call everywhere.)";
 
@@ -45,6 +53,7 @@ export function createCoordinatorCommand(runtime: Pick<CoordinatorRuntime, "deps
     description: "Coordinator emergency stop and health: /coordinator stop [reason] | resume | status | health | pending",
     acceptsArgs: true,
     requireAuth: true,
+    exposeSenderIsOwner: true,
     handler: async (ctx: CommandCtx): Promise<{ text: string }> => {
       const [sub = "", ...rest] = (ctx.args ?? "").trim().split(/\s+/);
       const verb = sub.toLowerCase();
@@ -54,8 +63,9 @@ export function createCoordinatorCommand(runtime: Pick<CoordinatorRuntime, "deps
         switch (verb) {
           case "stop":
           case "resume": {
-            // Changing the switch needs proven ownership, not only an allow-listed sender.
-            if (ctx.senderIsOwner !== true) {
+            // Changing the switch needs proven ownership, not only an allow-listed sender: an owner on a chat
+            // surface, or a gateway client (webchat, control UI) holding the operator.admin scope.
+            if (ctx.senderIsOwner !== true && !(ctx.gatewayClientScopes ?? []).includes("operator.admin")) {
               void runtime.deps.record({ kind: "admin", action: "refused", via: "command", senderId: ctx.senderId ?? null, channel: ctx.channel ?? null, why: "sender is not an owner", command: verb }).catch(() => undefined);
               return { text: `Only an owner can ${verb} the coordinator.` };
             }

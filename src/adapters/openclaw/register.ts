@@ -2,7 +2,7 @@
 import type { OpenClawPluginApi } from "openclaw/plugin-sdk/plugin-entry";
 import { ConfigError, defaultEnvFileFor, type LoadedConfig, loadConfig, PLUGIN_ID } from "../../config/load.ts";
 import { createGate, type Gate } from "../../gate/gate.ts";
-import { hostLayout, openclawPaths, storeSettings } from "../../gate/host.ts";
+import { hostLayout, openclawPaths, PACKAGE_ROOT, realPathOf, storeSettings } from "../../gate/host.ts";
 import { canonicalJson, sha256Hex } from "../../config/canonical.ts";
 import { createAfterToolCall, createBeforeToolCall, createOverrideWatcher, type HookLog, type PendingDecisions } from "./hook.ts";
 import { hostname } from "node:os";
@@ -32,8 +32,14 @@ type Built =
   | { ok: true; gate: Gate; loaded: LoadedConfig; runtime: CoordinatorRuntime; escalations: PendingEscalations; instanceId: string; logFor: (host: HookLog) => HookLog }
   | { ok: false; problems: readonly string[] };
 
-/** One gate per distinct config per process: OpenClaw calls register() 2-4 times. */
-const cache = new Map<string, Built>();
+/**
+ * One gate per distinct config per process: OpenClaw calls register() 2-4 times, and may load a second copy
+ * of the plugin's modules (its plugin-capture pass) into the same process. The cache lives on globalThis so
+ * every copy shares one gate, one audit log (one hash chain) and one runtime.
+ */
+const CACHE_KEY = Symbol.for("otheru-coordinator.register-cache");
+const cache: Map<string, Built> = ((globalThis as Record<symbol, unknown>)[CACHE_KEY] as Map<string, Built> | undefined) ?? new Map<string, Built>();
+(globalThis as Record<symbol, unknown>)[CACHE_KEY] = cache;
 const announced = new Set<string>();
 const overrideSeen = { count: 0 };
 
@@ -63,11 +69,19 @@ function refusedBot(platform: "telegram" | "discord", envName: string): AdminBot
   return { platform, start: async () => undefined, stop: async () => undefined, status: () => ({ platform, connected: false, error }), post: async () => Promise.reject(new Error(error)) };
 }
 
+function protectMore(paths: string[], roots: readonly string[]): void {
+  for (const r of roots) for (const p of [r, realPathOf(r)]) if (!paths.includes(p)) paths.push(p);
+}
+
 function build(api: CoordinatorApi, hostLog: HookLog): Built {
   const env = process.env;
-  const key = sha256Hex(canonicalJson({ c: api.pluginConfig ?? {}, r: api.rootDir ?? "", p: env.OPENCLAW_CONFIG_PATH ?? "", s: env.OPENCLAW_STATE_DIR ?? "" }));
+  const key = sha256Hex(canonicalJson({ c: api.pluginConfig ?? {}, p: env.OPENCLAW_CONFIG_PATH ?? "", s: env.OPENCLAW_STATE_DIR ?? "" }));
   const hit = cache.get(key);
-  if (hit) return hit;
+  if (hit) {
+    // Another registration (or module copy) of the same config: its code location is protected too.
+    if (hit.ok) protectMore(hit.gate.layout.protectedPaths as string[], [PACKAGE_ROOT, ...(api.rootDir ? [api.rootDir] : [])]);
+    return hit;
+  }
   const layoutFor = (loaded: LoadedConfig) =>
     hostLayout({ env, config: loaded.config, openclawConfig: api.config, ...(api.rootDir ? { pluginRoot: api.rootDir } : {}) });
   const probe = openclawPaths(env);
