@@ -85,10 +85,6 @@ type Shared = {
   sends: number;
   envDump: boolean;
   fifo: boolean;
-  /** Commands reading a pipe (not the first stage): a bare `bash` there is not interactive. */
-  piped: Set<Command> | undefined;
-  /** Commands whose output feeds a pipe (not the last stage). */
-  feeds: Set<Command> | undefined;
   /** Files written by a decoder (base64 -d > f). */
   decoded: Set<string> | undefined;
   /** The environment was printed where the model sees it (not piped on). */
@@ -566,22 +562,41 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
 ];
 const CLASSIFIERS: ReadonlyMap<string, Classifier> = new Map(CLASSIFIER_GROUPS.flatMap(([names, classify]) => names.map((n): [string, Classifier] => [n, classify])));
 
-/** A command's words; `real` (unwrapped) and `names` (what real[0] can run as) are filled in when first asked for. */
-type Argv = { cmd: Command; argv: string[]; dynamic: boolean; nameWord: string; real: readonly string[] | undefined; names: readonly string[] | undefined };
+/**
+ * A command's words; `real` (unwrapped) and `names` (what real[0] can run as) are filled in when first asked for.
+ * `piped`: the command reads a pipe (not the first stage), so a bare `bash` there is not interactive;
+ * `feeds`: its output feeds a pipe (not the last stage).
+ */
+type Argv = {
+  cmd: Command;
+  argv: string[];
+  dynamic: boolean;
+  nameWord: string;
+  real: readonly string[] | undefined;
+  names: readonly string[] | undefined;
+  piped: boolean;
+  feeds: boolean;
+};
 const ARGV_SCAN = 16;
 
 /** The command's words as the shell would pass them (memoised per AST node: several rules ask). */
 function commandArgv(s: Shared, cmd: Command): Argv {
-  // Most scripts have a handful of commands: a linear scan beats hashing AST nodes into a Map.
-  const recent = s.argvRecent;
-  if (recent !== undefined) for (let i = 0; i < recent.length; i++) if ((recent[i] as Argv).cmd === cmd) return recent[i] as Argv;
-  const cached = s.argvMap?.get(cmd);
+  const cached = cachedArgv(s, cmd);
   if (cached) return cached;
+  const recent = s.argvRecent;
   const result = computeArgv(s.vars, cmd);
   if (recent === undefined) s.argvRecent = [result];
   else if (recent.length < ARGV_SCAN) recent.push(result);
   else (s.argvMap ??= new Map()).set(cmd, result);
   return result;
+}
+
+/** The memoised argv of a command, if anything asked for it yet. */
+function cachedArgv(s: Shared, cmd: Command): Argv | undefined {
+  // Most scripts have a handful of commands: a linear scan beats hashing AST nodes into a Map.
+  const recent = s.argvRecent;
+  if (recent !== undefined) for (let i = 0; i < recent.length; i++) if ((recent[i] as Argv).cmd === cmd) return recent[i] as Argv;
+  return s.argvMap?.get(cmd);
 }
 
 function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command): Argv {
@@ -597,7 +612,7 @@ function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command
     if (a.type === "Word") pushWordValues(vars, a, argv);
     else if (a.type === "Assignment") argv.push(a.value.type === "Word" ? `${a.name}=${a.value.value}` : `${a.name}=()`);
   }
-  return { cmd, argv, dynamic, nameWord, real: undefined, names: undefined };
+  return { cmd, argv, dynamic, nameWord, real: undefined, names: undefined, piped: false, feeds: false };
 }
 
 /** The command's words after wrappers (sudo, env, timeout…), memoised like its argv. */
@@ -614,15 +629,21 @@ function commandNames(s: Shared, cmd: Command): readonly string[] {
 
 function innerCommandNames(s: Shared, node: SyntaxNode): string[] {
   const names: string[] = [];
+  pushCommandNames(s, node, names);
+  return names;
+}
+
+/** Append the names of the commands in `node` (at most about 50) to `names`. */
+function pushCommandNames(s: Shared, node: SyntaxNode, names: string[]): void {
+  const start = names.length;
   const visit = (n: SyntaxNode): void => {
-    if (names.length > 50 || !mayNest(n)) return;
+    if (names.length - start > 50 || !mayNest(n)) return;
     if (n.type === "Command") {
       if (realArgv(s, n)[0]) for (const name of commandNames(s, n)) names.push(name);
     }
     forEachChild(n, visit);
   };
   visit(node);
-  return names;
 }
 
 /** Does this command run one of `files` (by path, or as an interpreter's script)? A bare name runs from PATH, not the file. */
@@ -739,7 +760,7 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: stri
       if (/\{\}/.test(script) && argv.some((a) => baseName(a) === "xargs")) finding(ctx, "shell.dynamic-command", "escalate", "xargs feeds text from its input to a shell as commands.", text);
       analyseSource(ctx, script);
     }
-    const interactive = real.slice(1).some((a) => /^-[a-zA-Z]*i/.test(a) || a === "-l" || a === "--login") || (real.length === 1 && ctx.s.piped?.has(cmd) !== true);
+    const interactive = real.slice(1).some((a) => /^-[a-zA-Z]*i/.test(a) || a === "-l" || a === "--login") || (real.length === 1 && cachedArgv(ctx.s, cmd)?.piped !== true);
     if (interactive && i < 0) {
       if (viaSudo) finding(ctx, "priv.root-shell", "block", "The command opens a root shell.", text);
       if (cmd.redirects.some((r) => r.type === "Redirect" && DEV_SOCKET.test(r.target?.value ?? ""))) {
@@ -776,10 +797,10 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: stri
     }
   }
   classifyCommand(ctx, real, text);
-  if ((name === "env" || name === "printenv") && !real.some((a, k) => k > 0 && !a.startsWith("-")) && ctx.s.feeds?.has(cmd) !== true) ctx.s.envPrinted = true;
+  if ((name === "env" || name === "printenv") && !real.some((a, k) => k > 0 && !a.startsWith("-")) && cachedArgv(ctx.s, cmd)?.feeds !== true) ctx.s.envPrinted = true;
   if (FILE_PRINTERS.has(name) && real.some((a) => PROC_ENVIRON.test(a))) {
     ctx.s.envDump = true;
-    if (ctx.s.feeds?.has(cmd) !== true) ctx.s.envPrinted = true;
+    if (cachedArgv(ctx.s, cmd)?.feeds !== true) ctx.s.envPrinted = true;
   }
 }
 
@@ -812,8 +833,9 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
   for (let i = 0; i < stages.length; i++) {
     const s = stages[i] as SyntaxNode;
     if (s.type !== "Command") continue;
-    if (i > 0) (ctx.s.piped ??= new Set()).add(s);
-    if (i < stages.length - 1) (ctx.s.feeds ??= new Set()).add(s);
+    // Marks on the memoised argv (already made for every command stage above) rather than in sets.
+    if (i > 0) commandArgv(ctx.s, s).piped = true;
+    if (i < stages.length - 1) commandArgv(ctx.s, s).feeds = true;
   }
   if (stageNames.some((n) => SHELLS.has(n)) && stageNames.some((n) => RAW_NET.has(n))) {
     finding(ctx, "shell.reverse-shell", "block", "A shell's input or output is wired to a raw network connection.", source.slice(stages[0]?.pos ?? 0, stages.at(-1)?.end ?? 0));
@@ -828,7 +850,7 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
     const candidates = commandNames(ctx.s, stage);
     const name = candidates.find((n) => isInterpreter(n)) ?? candidates[0] ?? "";
     const text = source.slice(stage.pos, stage.end);
-    for (; upstreamStages < i; upstreamStages++) for (const n of innerCommandNames(ctx.s, stages[upstreamStages] as SyntaxNode)) upstream.push(n);
+    for (; upstreamStages < i; upstreamStages++) pushCommandNames(ctx.s, stages[upstreamStages] as SyntaxNode, upstream);
     // env | grep token, printenv | curl …
     if (upstream.some((n) => ENV_LISTERS.has(n))) {
       if (name === "grep" || name === "egrep" || name === "rg" || name === "awk" || name === "sed") {
@@ -983,7 +1005,7 @@ function crossCommandRules(ctx: Ctx, source: string): void {
 export function analyseShell(source: string, env: PathEnv): ShellAnalysis {
   const out: ShellAnalysis = { ok: true, commands: [], paths: [], findings: [] };
   const ctx: Ctx = {
-    s: { env, out, functions: undefined, calling: undefined, downloads: undefined, sends: 0, envDump: false, fifo: false, piped: undefined, feeds: undefined, decoded: undefined, envPrinted: false, vars: undefined, argvRecent: undefined, argvMap: undefined, budget: 20_000 },
+    s: { env, out, functions: undefined, calling: undefined, downloads: undefined, sends: 0, envDump: false, fifo: false, decoded: undefined, envPrinted: false, vars: undefined, argvRecent: undefined, argvMap: undefined, budget: 20_000 },
     depth: 0,
   };
   try {
