@@ -23,7 +23,7 @@ export type HealthSources = {
   policyHash: string;
   store: StateStore;
   audit?: (() => AuditStatus) | undefined;
-  bots?: (() => readonly AdminBotStatus[]) | undefined;
+  bots?: (() => readonly (AdminBotStatus & { standbyFor?: string | undefined })[]) | undefined;
   /** Bots configured but not observable from here (the CLI): reported as not checked. */
   botsElsewhere?: readonly string[] | undefined;
   instances?: (() => Promise<string[]>) | undefined;
@@ -66,6 +66,10 @@ export async function collectHealth(src: HealthSources): Promise<HealthReport> {
     deps.push({ name: "audit-log", required: false, ok: true, detail: "auditing is off (audit.enabled false)" });
   }
   for (const bot of src.bots?.() ?? []) {
+    if (bot.standbyFor !== undefined) {
+      deps.push({ name: `admin-bot-${bot.platform}`, required: false, ok: true, detail: `standby: instance ${bot.standbyFor} runs this bot's poller` });
+      continue;
+    }
     deps.push({
       name: `admin-bot-${bot.platform}`,
       required: true,

@@ -10,7 +10,7 @@ import { type KillSwitchState, readKillSwitch } from "../state/killswitch.ts";
 import type { PendingEscalations } from "../approvals/pending.ts";
 import { type AdminChat, type AdminDeps, createAdminHandler } from "./core.ts";
 import { collectHealth, type HealthReport } from "./health.ts";
-import type { AdminBot, AdminHandler, AdminLog } from "./types.ts";
+import type { AdminBot, AdminHandler, AdminLog, AdminPlatform } from "./types.ts";
 
 export type RuntimeOptions = {
   config: Config;
@@ -26,6 +26,8 @@ export type RuntimeOptions = {
   checkpointPollMs?: number;
   /** How often the kill switch is read to audit changes made elsewhere (CLI, other gateways). */
   observeMs?: number;
+  /** Lease on each admin bot's poller: one gateway per platform polls, the others stand by (Telegram allows one poller per token). */
+  botLeaseMs?: number;
 };
 
 export type CoordinatorRuntime = {
@@ -48,6 +50,8 @@ export function adminChats(config: Config): AdminChat[] {
 
 export function createCoordinatorRuntime(o: RuntimeOptions): CoordinatorRuntime {
   let bots: AdminBot[] = [];
+  /** Platforms whose poller another instance holds: platform -> holder. */
+  const standby = new Map<AdminPlatform, string>();
   const timers: NodeJS.Timeout[] = [];
   let running = false;
   const health = () =>
@@ -56,7 +60,10 @@ export function createCoordinatorRuntime(o: RuntimeOptions): CoordinatorRuntime 
       policyHash: o.policyHash,
       store: o.store,
       audit: o.audit ? () => (o.audit as NonNullable<RuntimeOptions["audit"]>).status() : undefined,
-      bots: () => bots.map((b) => b.status()),
+      bots: () => [
+        ...bots.map((b) => b.status()),
+        ...[...standby].map(([platform, holder]) => ({ platform, connected: false, standbyFor: holder })),
+      ],
       instances: () => listInstances(o.store),
     });
   const deps: AdminDeps = {
@@ -109,6 +116,44 @@ export function createCoordinatorRuntime(o: RuntimeOptions): CoordinatorRuntime 
     if (ks.engaged) o.log.warn(`otheru-coordinator: EMERGENCY STOP engaged by ${ks.by} via ${ks.via}: every tool call is blocked`);
   }
 
+  // One poller per platform across the instances sharing the store; a lost lease stops the local bot.
+  let tending = false;
+  async function tendBots(): Promise<void> {
+    if (tending || !running) return;
+    tending = true;
+    try {
+      const platforms = adminChats(o.config).map((c) => c.platform);
+      for (const platform of platforms) {
+        const mine = bots.find((b) => b.platform === platform);
+        let held: boolean;
+        try {
+          held = await o.store.lease(`admin-bot:${platform}`, o.instanceId, o.botLeaseMs ?? 30_000);
+        } catch {
+          held = mine !== undefined; // Store blip: keep whatever runs now; calls are blocked meanwhile anyway.
+        }
+        if (held && !mine) {
+          standby.delete(platform);
+          const bot = o.createBots(handler).find((b) => b.platform === platform);
+          if (!bot) continue;
+          bots.push(bot);
+          await bot.start();
+          const st = bot.status();
+          if (!st.connected) o.log.error(`otheru-coordinator: admin bot ${platform} is not connected: ${st.error ?? "unknown reason"} (see GET /dependencies/health)`);
+        } else if (!held) {
+          if (mine) {
+            bots = bots.filter((b) => b !== mine);
+            await mine.stop().catch(() => undefined);
+            o.log.warn(`otheru-coordinator: admin bot ${platform} handed over to another instance`);
+          }
+          const holder = await o.store.holder(`admin-bot:${platform}`).catch(() => undefined);
+          standby.set(platform, holder ?? "another instance");
+        }
+      }
+    } finally {
+      tending = false;
+    }
+  }
+
   let lastPostedSeq: number | undefined;
   async function postCheckpoint(): Promise<void> {
     const cp = o.audit?.status().lastCheckpoint;
@@ -130,12 +175,10 @@ export function createCoordinatorRuntime(o: RuntimeOptions): CoordinatorRuntime 
     async start() {
       if (running) return;
       running = true;
-      bots = o.createBots(handler);
-      await Promise.all(bots.map((b) => b.start()));
-      for (const b of bots) {
-        const s = b.status();
-        if (!s.connected) o.log.error(`otheru-coordinator: admin bot ${b.platform} is not connected: ${s.error ?? "unknown reason"} (see GET /dependencies/health)`);
-      }
+      await tendBots();
+      const lease = setInterval(() => void tendBots(), Math.max(50, Math.floor((o.botLeaseMs ?? 30_000) / 3)));
+      lease.unref();
+      timers.push(lease);
       await beat();
       const hb = setInterval(() => void beat(), o.heartbeatMs ?? 30_000);
       hb.unref();
@@ -144,7 +187,7 @@ export function createCoordinatorRuntime(o: RuntimeOptions): CoordinatorRuntime 
       const ob = setInterval(() => void observe(), o.observeMs ?? 2_000);
       ob.unref();
       timers.push(ob);
-      if (o.config.admin.postCheckpoints && bots.length > 0 && o.audit) {
+      if (o.config.admin.postCheckpoints && adminChats(o.config).length > 0 && o.audit) {
         lastPostedSeq = o.audit.status().lastCheckpoint?.seq;
         const cp = setInterval(() => void postCheckpoint(), o.checkpointPollMs ?? 5_000);
         cp.unref();
@@ -156,6 +199,7 @@ export function createCoordinatorRuntime(o: RuntimeOptions): CoordinatorRuntime 
       for (const t of timers.splice(0)) clearInterval(t);
       await Promise.all(bots.map((b) => b.stop().catch(() => undefined)));
       bots = [];
+      standby.clear();
     },
   };
 }

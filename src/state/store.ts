@@ -25,6 +25,10 @@ export interface StateStore {
   delete(key: string): Promise<boolean>;
   /** Atomic first-wins write: true when this call stored the value, false when the key already held one. */
   claim(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** A renewable lease: true when `holder` now holds `key` for ttlMs (newly, after expiry, or renewed). */
+  lease(key: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Who holds a lease or claim (undefined when nobody does). */
+  holder(key: string): Promise<string | undefined>;
   /** Round trip to the backing store; rejects with StoreUnavailableError when it is down. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -39,6 +43,7 @@ class SqliteKeyvStore extends EventEmitter {
   private readonly ins;
   private readonly del;
   private readonly claimStmt;
+  private readonly leaseStmt;
 
   constructor(path: string, busyMs: number) {
     super();
@@ -56,6 +61,9 @@ class SqliteKeyvStore extends EventEmitter {
     // One statement, so first-wins holds across processes sharing the file: an expired holder is replaced.
     this.claimStmt = this.db.prepare(
       "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires WHERE kv.expires IS NOT NULL AND kv.expires <= ?",
+    );
+    this.leaseStmt = this.db.prepare(
+      "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires WHERE kv.value = excluded.value OR (kv.expires IS NOT NULL AND kv.expires <= ?)",
     );
   }
 
@@ -82,6 +90,16 @@ class SqliteKeyvStore extends EventEmitter {
   claim(key: string, value: string, ttlMs: number): boolean {
     const now = Date.now();
     return this.claimStmt.run(key, value, now + ttlMs, now).changes > 0;
+  }
+
+  lease(key: string, holder: string, ttlMs: number): boolean {
+    const now = Date.now();
+    return this.leaseStmt.run(key, holder, now + ttlMs, now).changes > 0;
+  }
+
+  holder(key: string): string | undefined {
+    const row = this.sel.get(key) as { value: string; expires: number | null } | undefined;
+    return row && (row.expires === null || row.expires > Date.now()) ? row.value : undefined;
   }
 
   async disconnect(): Promise<void> {
@@ -136,6 +154,8 @@ export function openStateStore(settings: StoreSettings, onError?: (message: stri
     keyv.on("error", report);
     return wrap("sqlite", settings.path, keyv, t, {
       claim: async (key, value, ttlMs) => adapter.claim(`${settings.namespace}:claim:${key}`, value, ttlMs),
+      lease: async (key, holder, ttlMs) => adapter.lease(`${settings.namespace}:lease:${key}`, holder, ttlMs),
+      holder: async (key) => adapter.holder(`${settings.namespace}:lease:${key}`) ?? adapter.holder(`${settings.namespace}:claim:${key}`),
       ping: async () => {
         adapter.db.prepare("SELECT count(*) AS n FROM kv").get();
       },
@@ -160,6 +180,17 @@ export function openStateStore(settings: StoreSettings, onError?: (message: stri
       const r = await client.set(`${settings.namespace}::claim:${key}`, value, { NX: true, PX: ttlMs });
       return r === "OK";
     },
+    lease: async (key, holder, ttlMs) => {
+      const client = await adapter.getClient();
+      // Acquire when free, renew when ours: one atomic script, so two gateways never both hold it.
+      const r = await client.eval(LEASE_SCRIPT, { keys: [`${settings.namespace}::lease:${key}`], arguments: [holder, String(ttlMs)] });
+      return r === 1;
+    },
+    holder: async (key) => {
+      const client = await adapter.getClient();
+      const v = (await client.get(`${settings.namespace}::lease:${key}`)) ?? (await client.get(`${settings.namespace}::claim:${key}`));
+      return typeof v === "string" ? v : undefined;
+    },
     ping: async () => {
       const client = await adapter.getClient();
       await client.ping();
@@ -174,7 +205,17 @@ export function openStateStore(settings: StoreSettings, onError?: (message: stri
   });
 }
 
-type RawOps = { claim(key: string, value: string, ttlMs: number): Promise<boolean>; ping(): Promise<void>; close(): Promise<void> };
+const LEASE_SCRIPT = `local v = redis.call("GET", KEYS[1])
+if v == false or v == ARGV[1] then redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2]) return 1 end
+return 0`;
+
+type RawOps = {
+  claim(key: string, value: string, ttlMs: number): Promise<boolean>;
+  lease(key: string, holder: string, ttlMs: number): Promise<boolean>;
+  holder(key: string): Promise<string | undefined>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+};
 
 function wrap(kind: "sqlite" | "redis", location: string, keyv: Keyv, t: number, raw: RawOps): StateStore {
   let closed = false;
@@ -193,6 +234,8 @@ function wrap(kind: "sqlite" | "redis", location: string, keyv: Keyv, t: number,
       }),
     delete: (key) => guard(`delete ${key}`, () => keyv.delete(key)),
     claim: (key, value, ttlMs) => guard(`claim ${key}`, () => raw.claim(key, value, ttlMs)),
+    lease: (key, holder, ttlMs) => guard(`lease ${key}`, () => raw.lease(key, holder, ttlMs)),
+    holder: (key) => guard(`holder ${key}`, () => raw.holder(key)),
     ping: () => guard("ping", () => raw.ping()),
     close: async () => {
       if (closed) return;
@@ -233,6 +276,8 @@ export function lazyStateStore(settings: StoreSettings, onError?: (message: stri
     set: (key, value, ttlMs) => run((s) => s.set(key, value, ttlMs)),
     delete: (key) => run((s) => s.delete(key)),
     claim: (key, value, ttlMs) => run((s) => s.claim(key, value, ttlMs)),
+    lease: (key, holder, ttlMs) => run((s) => s.lease(key, holder, ttlMs)),
+    holder: (key) => run((s) => s.holder(key)),
     ping: () => run((s) => s.ping()),
     close: async () => {
       closed = true;

@@ -48,6 +48,16 @@ function contract(name: string, open: () => Promise<[StateStore, StateStore]>) {
       assert.equal(await b.claim("c1", "later", 10_000), true);
       assert.equal(await a.claim("c1", "later-a", 10_000), false);
     });
+    test("a lease is held by one holder at a time, renewed by it, and free after expiry", async () => {
+      assert.equal(await a.lease("bot", "A", 120), true);
+      assert.equal(await b.lease("bot", "B", 120), false);
+      assert.equal(await a.lease("bot", "A", 120), true);
+      assert.equal(await b.holder("bot"), "A");
+      await new Promise((r) => setTimeout(r, 180));
+      assert.equal(await b.lease("bot", "B", 10_000), true);
+      assert.equal(await a.lease("bot", "A", 10_000), false);
+      assert.equal(await a.holder("bot"), "B");
+    });
     test("the kill switch set through one instance is engaged in the other", async () => {
       assert.equal((await readKillSwitch(b)).engaged, false);
       await setKillSwitch(a, { engaged: true, reason: "test\nstop", by: "cli:test", via: "cli", instance: "i-a" });
