@@ -109,7 +109,7 @@ function redirectsOf(cmd: Command): readonly Redirection[] {
 }
 
 export function baseName(name: string): string {
-  // indexOf first: lastIndexOf is much slower in V8, and most command words hold no slash.
+  // Most command words hold no slash: skip the search from the end and the slice.
   const b = name.indexOf("/") < 0 ? name : name.slice(name.lastIndexOf("/") + 1);
   return b.startsWith("mkfs.") ? "mkfs" : b;
 }
@@ -560,7 +560,19 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
     return true;
   }],
 ];
-const CLASSIFIERS: ReadonlyMap<string, Classifier> = new Map(CLASSIFIER_GROUPS.flatMap(([names, classify]) => names.map((n): [string, Classifier] => [n, classify])));
+const CLASSIFIERS: ReadonlyMap<string, Classifier> = classifierTable(CLASSIFIER_GROUPS);
+
+function classifierTable(groups: readonly [readonly string[], Classifier][]): Map<string, Classifier> {
+  const table = new Map<string, Classifier>();
+  for (const [names, classify] of groups) {
+    for (const name of names) {
+      // A second entry would silently replace the first one's rules.
+      if (table.has(name)) throw new Error(`shell analyser: command ${name} has two classifiers`);
+      table.set(name, classify);
+    }
+  }
+  return table;
+}
 
 /**
  * A command's words; `real` (unwrapped) and `names` (what real[0] can run as) are filled in when first asked for.
