@@ -36,9 +36,11 @@ export class ConfigError extends Error {
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** Walk every string in the raw config: refuse literal secrets, resolve ${VAR} from env. */
-function resolveStrings(raw: unknown, env: Env, path: string, problems: ConfigProblem[]): unknown {
+function resolveStrings(raw: unknown, env: Env, path: string, problems: ConfigProblem[], fromEnv: ReadonlySet<string>): unknown {
   if (typeof raw === "string") {
-    const shape = findSecretShape(raw);
+    // OpenClaw substitutes ${VAR} in openclaw.json itself when it knows VAR: a value equal to an environment
+    // value arrived that way and is not a literal in the file.
+    const shape = fromEnv.has(raw) ? undefined : findSecretShape(raw);
     if (shape) {
       problems.push({
         path,
@@ -56,10 +58,10 @@ function resolveStrings(raw: unknown, env: Env, path: string, problems: ConfigPr
       return value;
     });
   }
-  if (Array.isArray(raw)) return raw.map((v, i) => resolveStrings(v, env, path ? `${path}.${i}` : String(i), problems));
+  if (Array.isArray(raw)) return raw.map((v, i) => resolveStrings(v, env, path ? `${path}.${i}` : String(i), problems, fromEnv));
   if (raw !== null && typeof raw === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(raw)) out[k] = resolveStrings(v, env, path ? `${path}.${k}` : k, problems);
+    for (const [k, v] of Object.entries(raw)) out[k] = resolveStrings(v, env, path ? `${path}.${k}` : k, problems, fromEnv);
     return out;
   }
   return raw;
@@ -100,8 +102,9 @@ export function parseConfig(raw: unknown, env: Env): ConfigResult {
   if (typeof input !== "object" || Array.isArray(input)) {
     return { ok: false, problems: [formatProblem({ path: "", problem: "must be a JSON object", fix: "write the plugin config as an object" })] };
   }
-  problems.push(...placeholderProblems(input as Record<string, unknown>));
-  const resolved = resolveStrings(input, env, "", problems);
+  const fromEnv = new Set(Object.values(env).filter((v): v is string => typeof v === "string" && v.length >= 8));
+  problems.push(...placeholderProblems(input as Record<string, unknown>, fromEnv));
+  const resolved = resolveStrings(input, env, "", problems, fromEnv);
   const parsed = ConfigSchema.safeParse(resolved);
   if (!parsed.success) problems.push(...problemsFromZod(parsed.error.issues));
   else problems.push(...semanticProblems(parsed.data));
@@ -112,12 +115,12 @@ export function parseConfig(raw: unknown, env: Env): ConfigResult {
 const WHOLE_PLACEHOLDER = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
 
 /** Credentials the config itself carries must arrive as ${VAR}, so openclaw.json never holds them. */
-function placeholderProblems(raw: Record<string, unknown>): ConfigProblem[] {
+function placeholderProblems(raw: Record<string, unknown>, fromEnv: ReadonlySet<string>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const admin = raw.admin as Record<string, Record<string, unknown> | undefined> | undefined;
   for (const platform of ["telegram", "discord"] as const) {
     const token = admin?.[platform]?.token;
-    if (typeof token === "string" && !WHOLE_PLACEHOLDER.test(token)) {
+    if (typeof token === "string" && !WHOLE_PLACEHOLDER.test(token) && !fromEnv.has(token)) {
       problems.push({
         path: `admin.${platform}.token`,
         problem: "must be an environment placeholder, not the token itself",
@@ -126,7 +129,7 @@ function placeholderProblems(raw: Record<string, unknown>): ConfigProblem[] {
     }
   }
   const url = (raw.store as { url?: unknown } | undefined)?.url;
-  if (typeof url === "string" && !WHOLE_PLACEHOLDER.test(url) && /^rediss?:\/\/[^/@]*:[^/@]*@/.test(url)) {
+  if (typeof url === "string" && !WHOLE_PLACEHOLDER.test(url) && !fromEnv.has(url) && /^rediss?:\/\/[^/@]*:[^/@]*@/.test(url)) {
     problems.push({ path: "store.url", problem: "contains a password", fix: 'write "${REDIS_URL}" and put the URL in .env (mode 600)' });
   }
   return problems;

@@ -112,3 +112,14 @@ test("config: admin tokens must be placeholders; a Redis URL with a password too
     'store.url: contains a password; write "${REDIS_URL}" and put the URL in .env (mode 600)',
   ]);
 });
+
+test("config: a token OpenClaw already substituted from the environment is accepted; the same literal without it is not", async () => {
+  const { parseConfig } = await import("../../src/config/load.ts");
+  const token = "123456:TEST-substituted-token-not-real";
+  const cfg = { admin: { telegram: { token, chatId: "-100123", operators: ["42"] } } };
+  const ok = parseConfig(cfg, { ADMIN_TELEGRAM_TOKEN: token });
+  assert.equal(ok.ok, true);
+  assert.deepEqual(ok.ok && ok.value.secretValues, [token]);
+  const bad = parseConfig(cfg, {});
+  assert.equal(bad.ok, false);
+});
