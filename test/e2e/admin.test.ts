@@ -62,7 +62,7 @@ before(
     // The service starts the bot: it authenticates (getMe), checks the chat and starts long polling.
     await tg.waitFor(() => tg?.requests.some((r) => r.method === "getUpdates") ?? false, 60_000, "the admin bot's first getUpdates");
   },
-  { timeout: 240_000 },
+  { timeout: 420_000 },
 );
 
 after(
