@@ -1,11 +1,14 @@
-// The only writer of audit records: hash-chained daily JSONL files, group-committed with fsync, crash recovery,
-// and Ed25519-signed checkpoints.
+// The only writer of audit records: hash-chained daily JSONL files, group-committed with fsync, one writer per
+// directory (a lock file across processes, one shared writer within a process), crash recovery, and
+// Ed25519-signed checkpoints.
 import { createPrivateKey, type KeyObject, randomUUID, sign } from "node:crypto";
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { type AuditEntry, type AuditRecord, checkpointPayload, DAY_FILE, dayFile, GENESIS_HASH, sealRecord } from "./record.ts";
+import { promisify } from "node:util";
+import { acquireDirLock, type DirLock } from "./lock.ts";
+import { type AuditEntry, type AuditRecord, checkpointPayload, createLineBuffer, DAY_FILE, dayFile, GENESIS_HASH, type LineBuffer, sealInto } from "./record.ts";
 
 export type AuditOptions = {
   dir: string;
@@ -20,7 +23,16 @@ export type AuditOptions = {
   now?: () => Date;
 };
 
-export type AuditStatus = { ok: boolean; error?: string; dir: string; records: number; lastHash: string; lastCheckpoint?: { seq: number; hash: string; time: string } };
+export type AuditStatus = {
+  ok: boolean;
+  error?: string;
+  dir: string;
+  records: number;
+  lastHash: string;
+  lastCheckpoint?: { seq: number; hash: string; time: string };
+  /** Group commits so far (one write + fsync per file each). */
+  commits?: number;
+};
 
 export type AuditLog = {
   /** Resolves once the record is on disk (fsync'd); rejects when it could not be written. */
@@ -29,9 +41,26 @@ export type AuditLog = {
   close(): Promise<void>;
 };
 
-type Pending = { record: AuditRecord; line: string; file: string; resolve: (r: AuditRecord) => void; reject: (e: Error) => void };
+type Pending = { record: AuditRecord; file: string; end: number; resolve: (r: AuditRecord) => void; reject: (e: Error) => void };
+
+/** A batch being filled: sealed lines back to back, and who waits for each. */
+type Batch = { lines: LineBuffer; pending: Pending[] };
+
+type Writer = {
+  refs: number;
+  append(entry: AuditEntry): Promise<AuditRecord>;
+  status(): AuditStatus;
+  /** Resolves once everything appended so far is on disk (or failed). */
+  drain(): Promise<void>;
+  /** After a drain: close the file and release the lock. */
+  closeNow(): void;
+};
 
 const TAIL_BYTES = 4 * 1024 * 1024;
+const fsyncAsync = promisify(fsync);
+
+/** One writer per real directory in this process: OpenClaw registers the plugin several times. */
+const writers = new Map<string, Writer>();
 
 /** The last complete line of a file and where complete lines end (a crash can leave a partial line after it). */
 function tail(path: string): { lastLine: string | undefined; completeSize: number; size: number } {
@@ -54,11 +83,17 @@ function tail(path: string): { lastLine: string | undefined; completeSize: numbe
   }
 }
 
-export function createAuditLog(options: AuditOptions): AuditLog {
+function writeAll(fd: number, bytes: Buffer, from: number, to: number): void {
+  let at = from;
+  while (at < to) at += writeSync(fd, bytes, at, to - at);
+}
+
+function createWriter(dir: string, options: AuditOptions): Writer {
   const now = options.now ?? (() => new Date());
   const instance = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   let key: KeyObject | undefined;
-  let opened = false;
+  let lock: DirLock | undefined;
+  let recovered = false;
   let openError: Error | undefined;
   let seq = 0;
   let lastHash = GENESIS_HASH;
@@ -70,81 +105,103 @@ export function createAuditLog(options: AuditOptions): AuditLog {
   let currentFile: string | undefined;
   let fd: number | undefined;
   let durableSize = 0;
-  let queue: Pending[] = [];
-  let flushing = false;
+  let commits = 0;
+  let filling: Batch = { lines: createLineBuffer(), pending: [] };
+  let spare: LineBuffer | undefined = createLineBuffer();
+  let flushing: Promise<void> | undefined;
+  let scheduled = false;
   let failure: string | undefined;
   const recoveries: AuditEntry[] = [];
 
-  function open(): void {
-    if (opened) return;
-    opened = true;
-    try {
-      mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-      if (options.signingKeyPath) {
-        const mode = statSync(options.signingKeyPath).mode & 0o077;
-        if (mode !== 0) throw new Error(`${options.signingKeyPath} is readable by group or others; run chmod 600 ${options.signingKeyPath}`);
-        key = createPrivateKey({ key: readFileSync(options.signingKeyPath, "utf8"), format: "pem" });
-        if (key.asymmetricKeyType !== "ed25519") throw new Error(`${options.signingKeyPath} is not an Ed25519 private key`);
+  /** Recover once (only while holding the lock: it may truncate a file). Throws when the log cannot be written. */
+  function recover(): void {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (options.signingKeyPath) {
+      const mode = statSync(options.signingKeyPath).mode & 0o077;
+      if (mode !== 0) throw new Error(`${options.signingKeyPath} is readable by group or others; run chmod 600 ${options.signingKeyPath}`);
+      key = createPrivateKey({ key: readFileSync(options.signingKeyPath, "utf8"), format: "pem" });
+      if (key.asymmetricKeyType !== "ed25519") throw new Error(`${options.signingKeyPath} is not an Ed25519 private key`);
+    }
+    const files = readdirSync(dir).filter((f) => DAY_FILE.test(f)).sort();
+    for (let i = files.length - 1; i >= 0; i--) {
+      const path = join(dir, files[i] as string);
+      const t = tail(path);
+      if (t.size > t.completeSize) {
+        // A crash mid-write left a partial line: keep it aside, truncate to the last complete record, go on.
+        const qdir = join(dir, "quarantine");
+        mkdirSync(qdir, { recursive: true, mode: 0o700 });
+        const partial = Buffer.alloc(t.size - t.completeSize);
+        const rfd = openSync(path, "r+");
+        readSync(rfd, partial, 0, partial.length, t.completeSize);
+        const qpath = join(qdir, `${files[i]}.${Date.now()}.partial`);
+        const qfd = openSync(qpath, "w", 0o600);
+        writeSync(qfd, partial);
+        fsyncSync(qfd);
+        closeSync(qfd);
+        ftruncateSync(rfd, t.completeSize);
+        fsyncSync(rfd);
+        closeSync(rfd);
+        recoveries.push({ kind: "recovery", file: files[i], quarantined: qpath, bytes: partial.length });
       }
-      const files = readdirSync(options.dir).filter((f) => DAY_FILE.test(f)).sort();
-      for (let i = files.length - 1; i >= 0; i--) {
-        const path = join(options.dir, files[i] as string);
-        const t = tail(path);
-        if (t.size > t.completeSize) {
-          // A crash mid-write left a partial line: keep it aside, truncate to the last complete record, go on.
-          const qdir = join(options.dir, "quarantine");
-          mkdirSync(qdir, { recursive: true, mode: 0o700 });
-          const partial = Buffer.alloc(t.size - t.completeSize);
-          const rfd = openSync(path, "r+");
-          readSync(rfd, partial, 0, partial.length, t.completeSize);
-          const qpath = join(qdir, `${files[i]}.${Date.now()}.partial`);
-          const qfd = openSync(qpath, "w", 0o600);
-          writeSync(qfd, partial);
-          fsyncSync(qfd);
-          closeSync(qfd);
-          ftruncateSync(rfd, t.completeSize);
-          fsyncSync(rfd);
-          closeSync(rfd);
-          recoveries.push({ kind: "recovery", file: files[i], quarantined: qpath, bytes: partial.length });
-        }
-        if (t.lastLine === undefined) continue;
-        const last = JSON.parse(t.lastLine) as AuditRecord;
-        seq = durableSeq = last.seq;
-        lastHash = durableHash = last.hash;
-        break;
-      }
-    } catch (err) {
-      openError = err as Error;
-      failure = `audit log unavailable: ${(err as Error).message}`;
+      if (t.lastLine === undefined) continue;
+      const last = JSON.parse(t.lastLine) as AuditRecord;
+      seq = durableSeq = last.seq;
+      lastHash = durableHash = last.hash;
+      break;
     }
   }
 
-  function fileFor(record: AuditRecord): string {
-    return dayFile(new Date(record.time), options.timeZone);
+  /** Hold the directory's lock and recover; a lock held by a live process is retried on the next append. */
+  function open(): void {
+    if (openError) throw openError;
+    if (lock && recovered) return;
+    if (!lock) {
+      const got = acquireDirLock(dir, instance);
+      if (!got.ok) {
+        failure = `audit log unavailable: ${got.error}`;
+        throw new Error(failure);
+      }
+      lock = got.lock;
+      if (got.tookOver) recoveries.push({ kind: "recovery", staleLock: got.tookOver });
+    }
+    try {
+      recover();
+      recovered = true;
+      failure = undefined;
+    } catch (err) {
+      openError = new Error(`audit log unavailable: ${(err as Error).message}`);
+      failure = openError.message;
+      lock.release();
+      throw openError;
+    }
   }
 
   function ensureFile(name: string): number {
     if (fd !== undefined && currentFile === name) return fd;
     if (fd !== undefined) closeSync(fd);
-    const path = join(options.dir, name);
+    fd = undefined;
+    const path = join(dir, name);
     fd = openSync(path, "a", 0o600);
     currentFile = name;
     durableSize = fstatSync(fd).size;
     return fd;
   }
 
-  function flushSync(batch: Pending[]): void {
+  /** Write a batch and fsync it, one write + fsync per day file it touches. */
+  async function commit(batch: Batch): Promise<void> {
+    const { pending, lines } = batch;
     let i = 0;
-    while (i < batch.length) {
-      const file = (batch[i] as Pending).file;
+    let from = 0;
+    while (i < pending.length) {
+      const file = (pending[i] as Pending).file;
       let j = i;
-      let text = "";
-      while (j < batch.length && (batch[j] as Pending).file === file) text += (batch[j++] as Pending).line;
+      while (j < pending.length && (pending[j] as Pending).file === file) j++;
+      const to = (pending[j - 1] as Pending).end;
       const handle = ensureFile(file);
       try {
-        writeSync(handle, text);
-        fsyncSync(handle);
-        durableSize += Buffer.byteLength(text);
+        writeAll(handle, lines.bytes, from, to);
+        await fsyncAsync(handle);
+        durableSize += to - from;
       } catch (err) {
         try {
           ftruncateSync(handle, durableSize);
@@ -153,47 +210,63 @@ export function createAuditLog(options: AuditOptions): AuditLog {
         }
         throw err;
       }
-      const last = (batch[j - 1] as Pending).record;
+      const last = (pending[j - 1] as Pending).record;
       durableSeq = last.seq;
       durableHash = last.hash;
+      commits++;
       i = j;
+      from = to;
+    }
+  }
+
+  async function flush(): Promise<void> {
+    // Group commit: everything sealed since the last flush goes out together. Records sealed while this one is
+    // being fsync'd fill the next batch; each promise resolves only after its own batch's fsync.
+    while (filling.pending.length > 0) {
+      const batch = filling;
+      filling = { lines: spare ?? createLineBuffer(), pending: [] };
+      spare = undefined;
+      try {
+        await commit(batch);
+        failure = undefined;
+        for (const p of batch.pending) p.resolve(p.record);
+      } catch (err) {
+        failure = `audit write failed: ${(err as Error).message}`;
+        const error = new Error(failure);
+        // Records sealed after the failed ones chain to them: none of them can be written either.
+        for (const p of batch.pending) p.reject(error);
+        for (const p of filling.pending) p.reject(error);
+        filling.pending = [];
+        filling.lines.used = 0;
+        seq = durableSeq;
+        lastHash = durableHash;
+      }
+      batch.lines.used = 0;
+      spare = batch.lines;
     }
   }
 
   function scheduleFlush(): void {
-    if (flushing) return;
-    flushing = true;
+    if (scheduled || flushing) return;
+    scheduled = true;
     setImmediate(() => {
-      // Group commit: everything queued since the last flush goes out in one write + fsync per file.
-      const batch = queue;
-      queue = [];
-      try {
-        flushSync(batch);
-        failure = undefined;
-        for (const p of batch) p.resolve(p.record);
-      } catch (err) {
-        failure = `audit write failed: ${(err as Error).message}`;
-        const error = new Error(failure);
-        for (const p of [...batch, ...queue]) p.reject(error);
-        queue = [];
-        seq = durableSeq;
-        lastHash = durableHash;
-      } finally {
-        flushing = false;
-        if (queue.length > 0) scheduleFlush();
-      }
+      scheduled = false;
+      flushing = flush().finally(() => {
+        flushing = undefined;
+      });
     });
   }
 
   function enqueue(entry: AuditEntry): Promise<AuditRecord> {
-    const time = now().toISOString();
-    const { record, line } = sealRecord({ ...entry, v: 1 as const, seq: seq + 1, time, instance, prev: lastHash });
+    const date = now();
+    const lines = filling.lines;
+    const record = sealInto(lines, entry, { seq: seq + 1, time: date.toISOString(), instance, prev: lastHash });
     seq = record.seq;
     lastHash = record.hash;
-    return new Promise<AuditRecord>((resolve, reject) => {
-      queue.push({ record, line, file: fileFor(record), resolve, reject });
-      scheduleFlush();
-    });
+    const { promise, resolve, reject } = Promise.withResolvers<AuditRecord>();
+    filling.pending.push({ record, file: dayFile(date, options.timeZone), end: lines.used, resolve, reject });
+    scheduleFlush();
+    return promise;
   }
 
   function maybeCheckpoint(): void {
@@ -207,7 +280,7 @@ export function createAuditLog(options: AuditOptions): AuditLog {
     const signature = sign(null, Buffer.from(checkpointPayload(seq, lastHash, signedAt)), key).toString("base64");
     const count = seq;
     const covered = lastHash;
-    void enqueue({ kind: "checkpoint", count, lastHash: covered, signedAt, signature }).then(
+    enqueue({ kind: "checkpoint", count, lastHash: covered, signedAt, signature }).then(
       (r) => {
         lastCheckpoint = { seq: count, hash: covered, time: r.time };
       },
@@ -215,32 +288,97 @@ export function createAuditLog(options: AuditOptions): AuditLog {
     );
   }
 
+  async function drain(): Promise<void> {
+    while (scheduled || flushing || filling.pending.length > 0) {
+      if (flushing) await flushing;
+      else await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
   return {
+    refs: 0,
     async append(entry) {
       open();
-      if (openError) throw new Error(failure);
-      while (recoveries.length > 0) void enqueue(recoveries.shift() as AuditEntry).catch(() => undefined);
+      while (recoveries.length > 0) enqueue(recoveries.shift() as AuditEntry).catch(() => undefined);
       const p = enqueue(entry);
       sinceCheckpoint++;
       maybeCheckpoint();
       return p;
     },
     status() {
-      const s: AuditStatus = { ok: failure === undefined, dir: options.dir, records: durableSeq, lastHash: durableHash };
+      const s: AuditStatus = { ok: failure === undefined, dir: options.dir, records: durableSeq, lastHash: durableHash, commits };
       if (failure !== undefined) s.error = failure;
       if (lastCheckpoint) s.lastCheckpoint = lastCheckpoint;
       return s;
     },
-    async close() {
-      for (let i = 0; i < 200 && (queue.length > 0 || flushing); i++) await new Promise((r) => setTimeout(r, 5));
+    drain,
+    closeNow() {
       if (fd !== undefined) closeSync(fd);
       fd = undefined;
       currentFile = undefined;
+      lock?.release();
+      lock = undefined;
+      recovered = false;
     },
   };
 }
 
-/** Read every record of a file (for verify/tail); a trailing partial line is returned separately. */
+/**
+ * A handle on the audit log of `options.dir`. Handles on the same directory in one process share one writer (the
+ * first handle's settings apply until every handle is closed); another process holding the directory's lock makes
+ * appends fail, naming it.
+ */
+export function createAuditLog(options: AuditOptions): AuditLog {
+  let writer: Writer | undefined;
+  let real: string | undefined;
+  let attachError: string | undefined;
+
+  function attach(): Writer {
+    if (writer) return writer;
+    try {
+      mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+      real = realpathSync(options.dir);
+    } catch (err) {
+      attachError = `audit log unavailable: ${(err as Error).message}`;
+      throw new Error(attachError);
+    }
+    attachError = undefined;
+    let w = writers.get(real);
+    if (!w) {
+      w = createWriter(real, options);
+      writers.set(real, w);
+    }
+    w.refs++;
+    writer = w;
+    return w;
+  }
+
+  return {
+    async append(entry) {
+      return attach().append(entry);
+    },
+    status() {
+      if (writer) return { ...writer.status(), dir: options.dir };
+      if (attachError !== undefined) return { ok: false, error: attachError, dir: options.dir, records: 0, lastHash: GENESIS_HASH };
+      return { ok: true, dir: options.dir, records: 0, lastHash: GENESIS_HASH };
+    },
+    async close() {
+      const w = writer;
+      const dir = real;
+      if (!w || dir === undefined) return;
+      writer = undefined;
+      w.refs--;
+      // Still registered while it drains, so a handle attaching meanwhile keeps it open; then closed in the same
+      // turn as the check, so no append can slip in between.
+      await w.drain();
+      if (w.refs > 0) return;
+      if (writers.get(dir) === w) writers.delete(dir);
+      w.closeNow();
+    },
+  };
+}
+
+/** Read every record of a file (for tail/show); a trailing partial line is returned separately. */
 export async function readRecords(path: string): Promise<{ lines: string[]; partial: string | undefined }> {
   const text = await readFile(path, "utf8");
   const lines = text.split("\n");

@@ -1,5 +1,6 @@
 // Audit records: canonical JSON (RFC 8785 key order), each carrying the previous record's sha256 and its own.
-import { canonicalJson, canonicalWithExtra, sha256Hex } from "../config/canonical.ts";
+import { hash as digest, randomBytes } from "node:crypto";
+import { canonicalJson, sha256Hex } from "../config/canonical.ts";
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -16,26 +17,93 @@ export function recordHash(record: Omit<AuditRecord, "hash"> | Record<string, un
   return sha256Hex(canonicalJson(rest));
 }
 
+/** The fields the log sets on every record (placeholders in an entry are overwritten). */
+export type ChainFields = { seq: number; time: string; instance: string; prev: string };
+
 /**
- * The hash a stored line proves, computed from the text itself: the line is canonical JSON with `"hash":"…"`
- * inserted among the top-level keys, so removing that member gives exactly the text that was hashed.
+ * Keys an entry can list, in sorted order among its own, so the record is a copy of it with these filled in and
+ * serialises in one JSON.stringify (what the trail does for every call): `{ args, …, hash: "", instance: "", …,
+ * prev: "", …, seq: 0, …, time: "", …, v: 1 }`. Entries without them are sorted here instead.
  */
-export function lineHash(line: string, claimed: string): string | undefined {
-  const member = `"hash":${JSON.stringify(claimed)}`;
-  const at = line.indexOf(member);
-  if (at < 0) return undefined;
-  const before = line.slice(0, at);
-  const after = line.slice(at + member.length);
-  const without = after.startsWith(",") ? before + after.slice(1) : before.endsWith(",") ? before.slice(0, -1) + after : before + after;
-  return sha256Hex(without);
+export const CHAIN_KEYS = ["hash", "instance", "prev", "seq", "time", "v"] as const;
+
+/**
+ * Stands in for the hash while a record is serialised; overwritten by the digest before the line is used.
+ * Random per process, so no argument can contain it and its only occurrence is the record's own `hash` member.
+ */
+const HASH_SLOT = randomBytes(32).toString("hex");
+const HASH_SLOT_BYTES = Buffer.from(HASH_SLOT, "latin1");
+const COMMA = 0x2c;
+const OPEN_OBJECT = 0x7b;
+
+/** Where sealed lines accumulate: the bytes a group commit writes as they are. */
+export type LineBuffer = { bytes: Buffer; used: number };
+
+export function createLineBuffer(size = 256 * 1024): LineBuffer {
+  return { bytes: Buffer.allocUnsafe(size), used: 0 };
 }
 
-/** Seal a record: its hash over the canonical JSON without `hash`, and its line, serialising each field once. */
-export function sealRecord(base: Omit<AuditRecord, "hash">): { record: AuditRecord; line: string } {
-  const fields: [string, string][] = [];
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && typeof v !== "function") fields.push([k, canonicalJson(v)]);
-  const { withExtra, extra: hash } = canonicalWithExtra(fields, "hash", sha256Hex);
-  return { record: { ...base, hash } as AuditRecord, line: `${withExtra}\n` };
+function ensureRoom(out: LineBuffer, extra: number): void {
+  if (out.bytes.length - out.used >= extra) return;
+  let size = out.bytes.length * 2;
+  while (size - out.used < extra) size *= 2;
+  const bigger = Buffer.allocUnsafe(size);
+  out.bytes.copy(bigger, 0, 0, out.used);
+  out.bytes = bigger;
+}
+
+function recordFrom(entry: AuditEntry, chain: ChainFields): Record<string, unknown> {
+  const e = entry as Record<string, unknown>;
+  let rec: Record<string, unknown>;
+  if ("hash" in e && "instance" in e && "prev" in e && "seq" in e && "time" in e && "v" in e) {
+    rec = { ...e };
+  } else {
+    const keys = Object.keys(e);
+    for (const k of CHAIN_KEYS) if (!(k in e)) keys.push(k);
+    keys.sort();
+    rec = {};
+    for (const k of keys) rec[k] = e[k];
+  }
+  // Whatever the entry held under these names, the log's values win.
+  rec.hash = HASH_SLOT;
+  rec.instance = chain.instance;
+  rec.prev = chain.prev;
+  rec.seq = chain.seq;
+  rec.time = chain.time;
+  rec.v = 1;
+  return rec;
+}
+
+/**
+ * Seal a record into `out`: its canonical JSON (RFC 8785) with `hash` = sha256 over the same text without the
+ * `hash` member, then a newline. The text is serialised once and encoded once; the hash is taken over the encoded
+ * bytes (with the member moved aside) and those bytes are what the log writes. Returns the record.
+ */
+export function sealInto(out: LineBuffer, entry: AuditEntry, chain: ChainFields): AuditRecord {
+  const rec = recordFrom(entry, chain);
+  const text = canonicalJson(rec);
+  ensureRoom(out, text.length * 3 + 1);
+  const buf = out.bytes;
+  const start = out.used;
+  const end = start + buf.write(text, start);
+  const at = buf.indexOf(HASH_SLOT_BYTES, start);
+  // at points at the digits of `"hash":"…"`, a top-level member that is never last ("instance" follows).
+  const first = buf[at - 9] === OPEN_OBJECT;
+  if (at < 0 || at + 66 > end || (!first && buf[at - 9] !== COMMA) || buf.toString("latin1", at - 8, at) !== '"hash":"') {
+    throw new Error("audit record: the hash member is not where canonical JSON puts it");
+  }
+  const cutStart = first ? at - 8 : at - 9;
+  const cutEnd = first ? at + 66 : at + 65;
+  const shift = cutEnd - cutStart;
+  // Hash the text without the member: move what precedes it up against what follows, hash, move it back.
+  buf.copyWithin(start + shift, start, cutStart);
+  const hash = createHashHex(buf.subarray(start + shift, end));
+  buf.copyWithin(start, start + shift, cutEnd);
+  buf.write(first ? `"hash":"${hash}",` : `,"hash":"${hash}"`, cutStart, "latin1");
+  buf[end] = 0x0a;
+  out.used = end + 1;
+  rec.hash = hash;
+  return rec as AuditRecord;
 }
 
 /** What an Ed25519 checkpoint signs. */
@@ -61,6 +129,10 @@ export function dayFile(date: Date, timeZone: string): string {
   const file = `${get("year")}-${get("month")}-${get("day")}.jsonl`;
   lastDay = { tz: timeZone, minute, file };
   return file;
+}
+
+function createHashHex(bytes: Buffer): string {
+  return digest("sha256", bytes, "hex");
 }
 
 export const DAY_FILE = /^\d{4}-\d{2}-\d{2}\.jsonl$/;

@@ -28,8 +28,13 @@ export function createRedactor(secretValues: readonly string[], hmacKey: Buffer)
     if (v === null || typeof v !== "object") return typeof v === "bigint" ? v.toString() : v;
     if (depth >= MAX_DEPTH) return "[nested too deep]";
     if (Array.isArray(v)) return v.slice(0, MAX_KEYS).map((x) => value(x, depth + 1));
+    // Keys in sorted order, so the record serialises as canonical JSON without a second pass.
+    const members = Object.entries(v)
+      .slice(0, MAX_KEYS)
+      .map(([k, x]): [string, unknown] => [text(k), x]);
+    members.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v).slice(0, MAX_KEYS)) out[text(k)] = value(x, depth + 1);
+    for (const [k, x] of members) out[k] = value(x, depth + 1);
     return out;
   };
   return { value: (v) => value(v), text };

@@ -33,6 +33,65 @@ export type AuditTrail = {
   close(): Promise<void>;
 };
 
+// Records are built with their keys in sorted order and the log's own fields as placeholders (CHAIN_KEYS), so
+// the log fills them in and serialises the object in one JSON.stringify (a test checks the order).
+
+/** The record of a call before it runs: the decision, and the arguments redacted. */
+export function beforeEntry(call: CallFacts, d: DecisionFacts, r: Redactor): AuditEntry {
+  return {
+    agent: call.agentId ?? null,
+    args: r.value(call.params),
+    channel: call.channel ?? null,
+    chatType: call.chatType,
+    decision: d.decision,
+    evidence: d.evidence === undefined ? null : r.text(d.evidence),
+    hash: "",
+    instance: "",
+    kind: "call.before",
+    latencyUs: d.latencyUs,
+    prev: "",
+    reason: r.text(d.reason),
+    ruleIds: [...d.ruleIds],
+    runId: call.runId ?? null,
+    sender: { id: call.senderId ?? null, owner: call.senderIsOwner ?? null },
+    seq: 0,
+    sessionKey: call.sessionKey ?? null,
+    time: "",
+    tool: call.tool,
+    toolCallId: call.toolCallId ?? null,
+    v: 1,
+  };
+}
+
+/** The record of a call's outcome, with a bounded and redacted summary of its result. */
+export function afterEntry(o: OutcomeFacts, r: Redactor): AuditEntry {
+  let summary: string | null = null;
+  if (o.result !== undefined) {
+    try {
+      summary = r.text(typeof o.result === "string" ? o.result : JSON.stringify(o.result) ?? "").slice(0, 500);
+    } catch {
+      summary = "[unserialisable result]";
+    }
+  }
+  return {
+    durationMs: o.durationMs ?? null,
+    error: o.error === undefined ? null : r.text(o.error).slice(0, 500),
+    hash: "",
+    instance: "",
+    kind: "call.after",
+    outcome: o.outcome,
+    prev: "",
+    result: summary,
+    runId: o.runId ?? null,
+    seq: 0,
+    sessionKey: o.sessionKey ?? null,
+    time: "",
+    tool: o.tool,
+    toolCallId: o.toolCallId ?? null,
+    v: 1,
+  };
+}
+
 /** The keyed-hash secret for redaction markers: stable per installation, mode 600, created on first use. */
 function redactionKey(path: string): Buffer {
   try {
@@ -69,45 +128,11 @@ export function createAuditTrail(options: AuditOptions & { secretValues: readonl
     dir: options.dir,
     async before(call, d) {
       const { log: l, redactor: r } = ready();
-      return l.append({
-        kind: "call.before",
-        tool: call.tool,
-        toolCallId: call.toolCallId ?? null,
-        runId: call.runId ?? null,
-        agent: call.agentId ?? null,
-        sessionKey: call.sessionKey ?? null,
-        chatType: call.chatType,
-        channel: call.channel ?? null,
-        sender: { id: call.senderId ?? null, owner: call.senderIsOwner ?? null },
-        args: r.value(call.params),
-        decision: d.decision,
-        ruleIds: [...d.ruleIds],
-        reason: r.text(d.reason),
-        evidence: d.evidence === undefined ? null : r.text(d.evidence),
-        latencyUs: d.latencyUs,
-      });
+      return l.append(beforeEntry(call, d, r));
     },
     async after(o) {
       const { log: l, redactor: r } = ready();
-      let summary: string | null = null;
-      if (o.result !== undefined) {
-        try {
-          summary = r.text(typeof o.result === "string" ? o.result : JSON.stringify(o.result) ?? "").slice(0, 500);
-        } catch {
-          summary = "[unserialisable result]";
-        }
-      }
-      return l.append({
-        kind: "call.after",
-        tool: o.tool,
-        toolCallId: o.toolCallId ?? null,
-        runId: o.runId ?? null,
-        sessionKey: o.sessionKey ?? null,
-        outcome: o.outcome,
-        durationMs: o.durationMs ?? null,
-        result: summary,
-        error: o.error === undefined ? null : r.text(o.error).slice(0, 500),
-      });
+      return l.append(afterEntry(o, r));
     },
     async event(entry) {
       const { log: l, redactor: r } = ready();

@@ -1,8 +1,56 @@
 // Canonical JSON (RFC 8785: keys sorted by UTF-16 code units, no whitespace, ECMAScript number and string
 // serialisation) and its sha256, for policy hashes and audit records.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
-export function canonicalJson(value: unknown): string {
+const OBJECT_PROTO = Object.prototype;
+const MAX_FAST_DEPTH = 64;
+
+/**
+ * True when JSON.stringify(value) is already its canonical JSON: RFC 8785 serialises primitives exactly as
+ * ECMAScript does, so only key order (and values JSON.stringify treats differently) can make them differ.
+ */
+export function isCanonicalReady(value: unknown, depth = 0): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object": {
+      if (value === null) return true;
+      if (depth >= MAX_FAST_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const v: unknown = value[i];
+          if (v !== undefined && typeof v !== "function" && !isCanonicalReady(v, depth + 1)) return false;
+        }
+        return true;
+      }
+      // Dates, boxed primitives, class instances and toJSON hooks serialise differently: the slow path decides.
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== OBJECT_PROTO && proto !== null) return false;
+      let last: string | undefined;
+      // for…in also lists inherited enumerable keys after the own ones: if that whole list is strictly sorted,
+      // so is the own-key list JSON.stringify uses.
+      for (const k in value) {
+        if (last !== undefined && !(last < k)) return false;
+        if (k === "toJSON") return false;
+        last = k;
+        const v: unknown = (value as Record<string, unknown>)[k];
+        if (v !== undefined && typeof v !== "function" && !isCanonicalReady(v, depth + 1)) return false;
+      }
+      return true;
+    }
+    case "undefined":
+    case "function":
+      // Top level only (members and elements are checked above): JSON.stringify gives undefined, canonical "null".
+      return false;
+    default:
+      return false;
+  }
+}
+
+function canonicalSlow(value: unknown): string {
   switch (typeof value) {
     case "string":
       return JSON.stringify(value);
@@ -39,8 +87,12 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
+export function canonicalJson(value: unknown): string {
+  return isCanonicalReady(value) ? (JSON.stringify(value) as string) : canonicalSlow(value);
+}
+
 export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return hash("sha256", text, "hex");
 }
 
 /**
