@@ -9,6 +9,11 @@ export const DEFAULT_HIGH_STAKES_TOOLS: readonly string[] = [
   "sessions_spawn", "sessions_send", "conversations_send", "conversations_turn", "subagents",
 ];
 
+/** Tools that read private memory: memory-core's and memory-lancedb's. */
+export const DEFAULT_MEMORY_TOOLS: readonly string[] = ["memory_search", "memory_get", "memory_recall"];
+/** Workspace files holding private memory (OpenClaw's memory layout; DREAMS.md is the dreaming diary distilled from it). */
+export const DEFAULT_PRIVATE_MEMORY_PATHS: readonly string[] = ["MEMORY.md", "USER.md", "DREAMS.md", "memory/**"];
+
 const toolPattern = z
   .string()
   .regex(new RegExp(TOOL_PATTERN_SOURCE), "must be a tool name, a name with * wildcards, or group:<name>")
@@ -169,6 +174,34 @@ export const ConfigSchema = z
       .strict()
       .default({ enabled: true, dir: "memory" })
       .describe("Daily decision notes (private memory: keep them out of group sessions)."),
+    privateMemory: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe("Keep private memory out of every session not proven private (group, channel, thread, topic, unknown, or the main session without a proven owner)."),
+        tools: z
+          .array(toolPattern)
+          .default([...DEFAULT_MEMORY_TOOLS])
+          .describe("Tools that read private memory (memory-core's memory_search / memory_get, memory-lancedb's memory_recall); blocked in shared sessions, also through the tool_call bridge."),
+        paths: z
+          .array(
+            z
+              .string()
+              .min(1)
+              .regex(/^(?![/~])(?!.*(^|\/)\.\.(\/|$))/, "must be a path relative to the agent workspace, without '..'")
+              .describe("A file or folder relative to the workspace; * and ? match within one name, a trailing /** means everything below."),
+          )
+          .default([...DEFAULT_PRIVATE_MEMORY_PATHS])
+          .describe("Files and folders of each agent workspace that hold private memory; the decision-notes folder is always included."),
+        senders: z
+          .array(z.string().regex(/^(?:[a-z0-9_-]+:)?[0-9]{1,25}$/, "must be a numeric user id or snowflake, optionally channel-prefixed (telegram:42); never a username"))
+          .default([])
+          .describe("Senders (numeric ids, optionally channel-prefixed) whose turns in the agent's main session count as private although OpenClaw did not mark them owner."),
+      })
+      .strict()
+      .default({ enabled: true, tools: [...DEFAULT_MEMORY_TOOLS], paths: [...DEFAULT_PRIVATE_MEMORY_PATHS], senders: [] })
+      .describe("Private memory (issue #6): memory tools and memory files are blocked in shared sessions; private sessions (a DM key, or the main session with its owner) keep full access."),
     audit: z
       .object({
         enabled: z.boolean().default(true).describe("Record every tool call (before and after), config loads and override attempts in a hash-chained log."),

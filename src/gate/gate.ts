@@ -7,7 +7,9 @@ import { evaluate } from "../policy/evaluate.ts";
 import { parseSessionKey } from "../policy/session.ts";
 import type { CallContext, Decision } from "../policy/types.ts";
 import { type AuditTrail, createAuditTrail } from "../audit/trail.ts";
-import { type HostLayout, resolveRealPaths, workspaceFor } from "./host.ts";
+import { type HostLayout, realPathOf, resolveRealPaths, workspaceFor } from "./host.ts";
+import { bridgedCalls } from "../policy/tools.ts";
+import type { CallAnalysis } from "../patterns/call.ts";
 import { join } from "node:path";
 import { scanOutgoing } from "./outgoing.ts";
 import { readKillSwitch } from "../state/killswitch.ts";
@@ -77,6 +79,16 @@ export function contextFor(input: Pick<GateInput, "sessionKey" | "agentId" | "re
   };
 }
 
+/** Fold a bridged inner call's analysis into the outer one: its paths, findings, shell and strings are the call's. */
+function mergeAnalysis(outer: CallAnalysis, inner: CallAnalysis): void {
+  outer.paths.push(...inner.paths);
+  for (const f of inner.findings) if (!outer.findings.some((x) => x.ruleId === f.ruleId)) outer.findings.push(f);
+  if (inner.shell && !outer.shell) outer.shell = inner.shell;
+  if (inner.workdir !== undefined && outer.workdir === undefined) outer.workdir = inner.workdir;
+  outer.strings.push(...inner.strings);
+  outer.sends ||= inner.sends;
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
@@ -128,6 +140,8 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout, options: Ga
       env: { home: layout.home, cwd: workspace },
       ...(input.derivedPaths ? { derivedPaths: input.derivedPaths } : {}),
     });
+    // The Tool Search bridge (tool_call): its inner call is analysed as if it were called directly.
+    for (const inner of bridgedCalls(input.tool, params)) mergeAnalysis(analysis, analyseCall(inner.tool, inner.params, { isShellTool: policy.isShellTool, env: { home: layout.home, cwd: workspace } }));
     if (analysis.paths.length > MAX_PATHS) {
       analysis.findings.push({ ruleId: "input.too-many-paths", action: "escalate", reason: `The call names more than ${MAX_PATHS} paths, too many to resolve on disk one by one.` });
     }
@@ -138,7 +152,7 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout, options: Ga
     }
     const decision = evaluate(policy, { tool: input.tool, params }, context, {
       analysis,
-      host: { home: layout.home, workspace, protectedPaths: layout.protectedPaths },
+      host: { home: layout.home, workspace, workspaceReal: realPathOf(workspace), openclawStateDir: layout.openclawStateDir, protectedPaths: layout.protectedPaths },
     });
     return { decision, context };
   }

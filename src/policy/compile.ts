@@ -3,6 +3,7 @@ import type { Action, Config, PATH_CLASSES } from "../config/schema.ts";
 
 export type PathClassName = (typeof PATH_CLASSES)[number];
 import { compileToolPatterns, type ToolMatcher } from "./tools.ts";
+import { normaliseMemoryPath } from "../memory/private-memory.ts";
 import type { CallContext } from "./types.ts";
 
 export type CompiledRule = {
@@ -25,6 +26,15 @@ export type CompiledPattern = {
   reason: string;
 };
 
+/** Private memory, compiled: which tools read it, which workspace paths hold it (decision notes included), who counts as private. */
+export type CompiledPrivateMemory = {
+  enabled: boolean;
+  isMemoryTool: ToolMatcher;
+  /** Workspace-relative, normalised (memory/** -> memory). */
+  paths: readonly string[];
+  senders: readonly string[];
+};
+
 export type CompiledPolicy = {
   policyHash: string;
   isHighStakes: ToolMatcher;
@@ -34,6 +44,7 @@ export type CompiledPolicy = {
   patterns: readonly CompiledPattern[];
   defaultAction: Action;
   highStakesAction: Action;
+  privateMemory: CompiledPrivateMemory;
 };
 
 function compileMatch(match: Config["rules"][number]["match"]): (ctx: CallContext) => boolean {
@@ -95,5 +106,11 @@ export function compilePolicy(config: Config, policyHash: string): CompiledPolic
     })),
     defaultAction: config.defaultAction,
     highStakesAction: config.highStakesAction,
+    privateMemory: {
+      enabled: config.privateMemory.enabled,
+      isMemoryTool: compileToolPatterns(config.privateMemory.tools),
+      paths: [...new Set([...config.privateMemory.paths, config.decisionNotes.dir].map(normaliseMemoryPath).filter((p) => p !== ""))],
+      senders: config.privateMemory.senders,
+    },
   };
 }

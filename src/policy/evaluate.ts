@@ -3,6 +3,7 @@ import type { CompiledPolicy } from "./compile.ts";
 import { checkDefaults, checkRules } from "./rules/channel-rules.ts";
 import { checkFilesystem } from "./rules/filesystem.ts";
 import { checkPatterns } from "./rules/patterns.ts";
+import { checkPrivateMemory } from "./rules/private-memory.ts";
 import { checkSelfProtect } from "./rules/self-protect.ts";
 import type { CallContext, Decision, Facts, Hit, ToolCall, Verdict } from "./types.ts";
 
@@ -29,6 +30,8 @@ export function evaluate(policy: CompiledPolicy, call: ToolCall, ctx: CallContex
   if (self) hits.push(self);
   const fs = checkFilesystem(call, facts);
   if (fs) hits.push(fs);
+  const memory = checkPrivateMemory(policy.privateMemory, call, ctx, facts);
+  if (memory) hits.push(memory);
   hits.push(...checkPatterns(policy, call, facts));
   const ruleHits = checkRules(policy, call, ctx);
   hits.push(...ruleHits.filter((h) => h.verdict !== "allow"));

@@ -48,3 +48,36 @@ export function compileToolPatterns(patterns: readonly string[]): ToolMatcher {
     return exact.has(name) || wild.some((re) => re.test(name));
   };
 }
+
+/** OpenClaw's Tool Search bridge: `tool_call` runs a catalog tool named by `id` (or `toolId`, `name`) with `args`. */
+export const BRIDGE_TOOLS: ReadonlySet<string> = new Set(["tool_call"]);
+const BRIDGE_SELECTORS = ["id", "toolId", "name"] as const;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/**
+ * The inner call(s) of a bridge call, read the way OpenClaw 2026.9.6 reads them (readToolSearchCallArgs):
+ * selector `id` / `toolId` / `name` (a catalog id `openclaw:core:read` or a bare name), input nested under
+ * `args` / `input`, dotted `args.x`, or flattened beside the selector. Every selector value is a candidate
+ * and the input is the union of all spellings, so no reading OpenClaw might choose is missed.
+ */
+export function bridgedCalls(tool: string, params: Record<string, unknown>): { tool: string; params: Record<string, unknown> }[] {
+  if (!BRIDGE_TOOLS.has(tool.toLowerCase())) return [];
+  const nested = [params.args, params.input].filter(isRecord);
+  const input: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (k === "args" || k === "input" || (BRIDGE_SELECTORS as readonly string[]).includes(k)) continue;
+    input[k.startsWith("args.") ? k.slice(5) : k] = v;
+  }
+  for (const n of nested) Object.assign(input, n);
+  const names = new Set<string>();
+  for (const source of [params, ...nested]) {
+    for (const key of BRIDGE_SELECTORS) {
+      const v = source[key];
+      if (typeof v === "string" && v.trim() !== "") names.add(v.trim().slice(v.trim().lastIndexOf(":") + 1));
+    }
+  }
+  return [...names].filter((n) => n !== "" && !BRIDGE_TOOLS.has(n.toLowerCase())).map((n) => ({ tool: n, params: input }));
+}

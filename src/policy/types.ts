@@ -25,6 +25,10 @@ export type HostPaths = {
   workspace: string;
   /** Real, absolute paths the agent may never touch (config, .env, plugin, state, audit). */
   protectedPaths: readonly string[];
+  /** The workspace with symlinks resolved, when it differs (private memory is matched under both). */
+  workspaceReal?: string | undefined;
+  /** OpenClaw's state dir: its memory stores (LanceDB, the per-agent index) are private memory too. */
+  openclawStateDir?: string | undefined;
 };
 
 export type Facts = { analysis: CallAnalysis; host: HostPaths };

@@ -6,6 +6,8 @@ import type { GateInput } from "../../src/gate/gate.ts";
 import { gateFor } from "../helpers.ts";
 
 const SESSION = "agent:main:main";
+/** The owner's own main session: private memory rules (memory.*) stay out of the pattern catalogue. */
+const OWNER = { channel: "webchat", senderIsOwner: true };
 const PROJECT = "/home/dev/projects/webapp";
 
 /** Every rule id a pattern or path check can put into a decision (operator, channel and default rules excluded). */
@@ -29,10 +31,10 @@ type Variant = "plain" | "obfuscated" | "near-miss";
 type Case = { variant: Variant; expect: "allow" | "block" | "escalate"; input: GateInput; trick?: string; todo?: string };
 
 /** A shell command run by the agent in the project checkout. */
-const sh = (command: string): GateInput => ({ tool: "exec", params: { command, workdir: PROJECT }, sessionKey: SESSION });
+const sh = (command: string): GateInput => ({ tool: "exec", params: { command, workdir: PROJECT }, sessionKey: SESSION, requester: OWNER });
 /** A shell command run in the agent's workspace (no workdir). */
-const ws = (command: string): GateInput => ({ tool: "exec", params: { command }, sessionKey: SESSION });
-const call = (tool: string, params: Record<string, unknown>): GateInput => ({ tool, params, sessionKey: SESSION });
+const ws = (command: string): GateInput => ({ tool: "exec", params: { command }, sessionKey: SESSION, requester: OWNER });
+const call = (tool: string, params: Record<string, unknown>): GateInput => ({ tool, params, sessionKey: SESSION, requester: OWNER });
 
 const plain = (expect: "block" | "escalate", input: GateInput): Case => ({ variant: "plain", expect, input });
 const obf = (trick: string, expect: "block" | "escalate", input: GateInput, todo?: string): Case =>

@@ -48,7 +48,7 @@ const rows: Row[] = [
   ["critical conversation: listed tool allowed", { tool: "read", params: { path: "notes.md" }, sessionKey: CHANNEL }, "allow", ["critical-reads"]],
   ["critical conversation: unlisted tool blocked", { tool: "image_generate", params: { prompt: "cat" }, sessionKey: CHANNEL }, "block", ["critical.unlisted"]],
   ["critical conversation: high-stakes tool escalated", exec("ls", { sessionKey: CHANNEL }), "escalate", ["critical.high-stakes"]],
-  ["critical whole channel by requester", { tool: "memory_search", params: { query: "x" }, sessionKey: "agent:main:main", requester: { channel: "slack" } }, "block", ["critical.unlisted"]],
+  ["critical whole channel by requester", { tool: "memory_search", params: { query: "x" }, sessionKey: "agent:main:main", requester: { channel: "slack", senderIsOwner: true } }, "block", ["critical.unlisted"]],
   ["other conversation on a critical channel's platform is not critical", { tool: "image_generate", params: { prompt: "cat" }, sessionKey: "agent:main:discord:channel:111" }, "allow", ["policy.default"]],
   // patterns
   ["operator pattern", exec("psql -h prod-db.internal"), "block", ["no-prod-db"]],
