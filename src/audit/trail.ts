@@ -30,27 +30,33 @@ export type AuditTrail = {
   event(entry: AuditEntry): Promise<AuditRecord>;
   status(): AuditStatus;
   redact(text: string): string;
+  /** redact() plus secretlint's findings (milliseconds when the prefilter picks the text): for files that keep it. */
+  redactDeep(text: string): Promise<string>;
   close(): Promise<void>;
 };
 
 // Records are built with their keys in sorted order and the log's own fields as placeholders (CHAIN_KEYS), so
 // the log fills them in and serialises the object in one JSON.stringify (a test checks the order).
 
+/** What the records hold of a call's own text, redacted (secretlint included) in one pass by the trail. */
+export type RedactedCall = { args: unknown; evidence: string | null; reason: string };
+export type RedactedOutcome = { result: string | null; error: string | null };
+
 /** The record of a call before it runs: the decision, and the arguments redacted. */
-export function beforeEntry(call: CallFacts, d: DecisionFacts, r: Redactor): AuditEntry {
+export function beforeEntry(call: CallFacts, d: DecisionFacts, red: RedactedCall): AuditEntry {
   return {
     agent: call.agentId ?? null,
-    args: r.value(call.params),
+    args: red.args,
     channel: call.channel ?? null,
     chatType: call.chatType,
     decision: d.decision,
-    evidence: d.evidence === undefined ? null : r.text(d.evidence),
+    evidence: red.evidence,
     hash: "",
     instance: "",
     kind: "call.before",
     latencyUs: d.latencyUs,
     prev: "",
-    reason: r.text(d.reason),
+    reason: red.reason,
     ruleIds: [...d.ruleIds],
     runId: call.runId ?? null,
     sender: { id: call.senderId ?? null, owner: call.senderIsOwner ?? null },
@@ -64,24 +70,16 @@ export function beforeEntry(call: CallFacts, d: DecisionFacts, r: Redactor): Aud
 }
 
 /** The record of a call's outcome, with a bounded and redacted summary of its result. */
-export function afterEntry(o: OutcomeFacts, r: Redactor): AuditEntry {
-  let summary: string | null = null;
-  if (o.result !== undefined) {
-    try {
-      summary = r.text(typeof o.result === "string" ? o.result : JSON.stringify(o.result) ?? "").slice(0, 500);
-    } catch {
-      summary = "[unserialisable result]";
-    }
-  }
+export function afterEntry(o: OutcomeFacts, red: RedactedOutcome): AuditEntry {
   return {
     durationMs: o.durationMs ?? null,
-    error: o.error === undefined ? null : r.text(o.error).slice(0, 500),
+    error: red.error === null ? null : red.error.slice(0, 500),
     hash: "",
     instance: "",
     kind: "call.after",
     outcome: o.outcome,
     prev: "",
-    result: summary,
+    result: red.result === null ? null : red.result.slice(0, 500),
     runId: o.runId ?? null,
     seq: 0,
     sessionKey: o.sessionKey ?? null,
@@ -90,6 +88,16 @@ export function afterEntry(o: OutcomeFacts, r: Redactor): AuditEntry {
     toolCallId: o.toolCallId ?? null,
     v: 1,
   };
+}
+
+/** The text of a result for its summary. */
+function resultText(result: unknown): string | null {
+  if (result === undefined) return null;
+  try {
+    return typeof result === "string" ? result : (JSON.stringify(result) ?? "");
+  } catch {
+    return "[unserialisable result]";
+  }
 }
 
 /** The keyed-hash secret for redaction markers: stable per installation, mode 600, created on first use. */
@@ -128,21 +136,24 @@ export function createAuditTrail(options: AuditOptions & { secretValues: readonl
     dir: options.dir,
     async before(call, d) {
       const { log: l, redactor: r } = ready();
-      return l.append(beforeEntry(call, d, r));
+      const red = (await r.scan({ args: call.params, evidence: d.evidence ?? null, reason: d.reason })) as RedactedCall;
+      return l.append(beforeEntry(call, d, red));
     },
     async after(o) {
       const { log: l, redactor: r } = ready();
-      return l.append(afterEntry(o, r));
+      const red = (await r.scan({ error: o.error ?? null, result: resultText(o.result) })) as RedactedOutcome;
+      return l.append(afterEntry(o, red));
     },
     async event(entry) {
       const { log: l, redactor: r } = ready();
-      return l.append(r.value(entry) as AuditEntry);
+      return l.append((await r.scan(entry)) as AuditEntry);
     },
     status: () => {
       if (initError !== undefined) return { ok: false, error: initError, dir: options.dir, records: 0, lastHash: "" };
       return log ? log.status() : { ok: true, dir: options.dir, records: 0, lastHash: "" };
     },
     redact: (text) => ready().redactor.text(text),
+    redactDeep: async (text) => (await ready().redactor.scan(text)) as string,
     close: async () => {
       await log?.close();
     },

@@ -8,7 +8,7 @@ import { emptyLineFields, scanLine } from "../../src/audit/line.ts";
 import { createAuditLog } from "../../src/audit/log.ts";
 import { createRedactor } from "../../src/audit/redact.ts";
 import { type AuditRecord, GENESIS_HASH } from "../../src/audit/record.ts";
-import { afterEntry, beforeEntry } from "../../src/audit/trail.ts";
+import { afterEntry, beforeEntry, type RedactedCall } from "../../src/audit/trail.ts";
 import { verifyAuditDir } from "../../src/audit/verify.ts";
 import { canonicalJson, isCanonicalReady } from "../../src/config/canonical.ts";
 
@@ -146,14 +146,11 @@ describe("verify: the byte scanner only says yes where the exact check would", (
 
 describe("trail records are built canonical: keys sorted, so the log serialises them in one pass", () => {
   const r = createRedactor([], Buffer.alloc(32, 1));
-  test("call.before and call.after", () => {
-    const before = beforeEntry(
-      { tool: "exec", chatType: "direct", channel: "telegram", senderId: "42", senderIsOwner: true, sessionKey: "agent:main:main", toolCallId: "t", runId: "r", agentId: "main", params: { workdir: "/w", command: "ls", env: { B: "1", A: "2" } } },
-      { decision: "allow", ruleIds: ["x"], reason: "ok", evidence: "e", latencyUs: 3 },
-      r,
-    );
+  test("call.before and call.after", async () => {
+    const red = (await r.scan({ args: { workdir: "/w", command: "ls", env: { B: "1", A: "2" } }, evidence: "e", reason: "ok" })) as RedactedCall;
+    const before = beforeEntry({ tool: "exec", chatType: "direct", channel: "telegram", senderId: "42", senderIsOwner: true, sessionKey: "agent:main:main", toolCallId: "t", runId: "r", agentId: "main", params: {} }, { decision: "allow", ruleIds: ["x"], reason: "ok", evidence: "e", latencyUs: 3 }, red);
     assert.ok(isCanonicalReady(before), JSON.stringify(Object.keys(before)));
-    const after = afterEntry({ tool: "exec", toolCallId: "t", runId: "r", sessionKey: "s", outcome: "ran", durationMs: 4, result: { b: 1, a: 2 } }, r);
+    const after = afterEntry({ tool: "exec", toolCallId: "t", runId: "r", sessionKey: "s", outcome: "ran", durationMs: 4 }, { result: "{}", error: null });
     assert.ok(isCanonicalReady(after), JSON.stringify(Object.keys(after)));
   });
 });

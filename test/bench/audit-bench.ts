@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAuditLog } from "../../src/audit/log.ts";
 import type { AuditEntry } from "../../src/audit/record.ts";
+import { createRedactor, LINT_PREFILTER } from "../../src/audit/redact.ts";
 import { verifyAuditDir } from "../../src/audit/verify.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { createGate, type GateInput } from "../../src/gate/gate.ts";
@@ -148,6 +149,30 @@ export async function auditBench(records: number, concurrency: number, rounds = 
       verifyRatio.push(v.hashLinesSec / v.verifySec);
       verifyFilesRatio.push(v.hashFilesSec / v.verifySec);
     }
+    // Redaction of each call's text as the trail does it: our shapes alone, and with the secretlint pass on what the
+    // prefilter picks (the corpus, then calls that each carry a token only secretlint knows).
+    const redactor = createRedactor(["pk_internal_7Hq2ZxY9"], Buffer.alloc(32, 7));
+    await redactor.scan("warm-up npm_FAKEfake00FAKEfake00FAKEfake00FAKEfa");
+    const shapesNs: number[] = [];
+    const lintNs: number[] = [];
+    const tokenNs: number[] = [];
+    let linted = 0;
+    const sampleCalls = benchCorpus(2000);
+    for (const [i, c] of sampleCalls.entries()) {
+      const text = { args: c.params, evidence: null, reason: "allowed by default" };
+      let s = process.hrtime.bigint();
+      redactor.value(text);
+      shapesNs.push(Number(process.hrtime.bigint() - s));
+      s = process.hrtime.bigint();
+      await redactor.scan(text);
+      lintNs.push(Number(process.hrtime.bigint() - s));
+      if (JSON.stringify(c.params).match(LINT_PREFILTER)) linted++;
+      if (i % 10 === 0) {
+        s = process.hrtime.bigint();
+        await redactor.scan({ args: { ...(c.params as Record<string, unknown>), note: `npm publish --otp 1 npm_FAKEfake00FAKEfake00FAKEfake00FA${i % 10}${String(i).padStart(4, "0")}` }, evidence: null, reason: "allowed by default" });
+        tokenNs.push(Number(process.hrtime.bigint() - s));
+      }
+    }
     // Latency the audit adds on the decision path (sequential calls, so each waits for its own fsync).
     const loaded = parseConfig(BENCH_CONFIG, {});
     if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
@@ -180,9 +205,10 @@ export async function auditBench(records: number, concurrency: number, rounds = 
       hashFilesMBps: round(median(filesRate)),
       verifyVsHash: round2(median(verifyRatio)),
       verifyVsHashFiles: round2(median(verifyFilesRatio)),
+      redaction: { calls: sampleCalls.length, picked: linted, shapesOnly: percentiles(shapesNs), withSecretlint: percentiles(lintNs), callWithToken: percentiles(tokenNs) },
       decisionWithoutAudit: percentiles(plainNs),
       decisionWithAudit: percentiles(auditedNs),
-      note: "medians of `rounds` interleaved rounds. append = createAuditLog().append of call.before records shaped as the trail builds them (arguments unredacted), `concurrency` in flight (group commit: appendCommits write+fsync batches); raw = the same bytes written and fsync'd in the same batches (rawBatches) with no hashing or canonicalising; verify = verifyAuditDir; hashLines = reading the same files and sha256 of every line (the least any per-record chain check must hash), verifyVsHash = its ratio; hashFiles = sha256 of each file whole (verifyVsHashFiles)",
+      note: "medians of `rounds` interleaved rounds. append = createAuditLog().append of call.before records shaped as the trail builds them (arguments unredacted), `concurrency` in flight (group commit: appendCommits write+fsync batches); raw = the same bytes written and fsync'd in the same batches (rawBatches) with no hashing or canonicalising; verify = verifyAuditDir; hashLines = reading the same files and sha256 of every line (the least any per-record chain check must hash), verifyVsHash = its ratio; hashFiles = sha256 of each file whole (verifyVsHashFiles); redaction = the trail's redaction of a call's arguments, reason and evidence: shapesOnly = configured values and our own credential shapes, withSecretlint = that plus the secretlint pass on the strings the prefilter picks (picked of calls), callWithToken = a call whose arguments carry a token only secretlint knows",
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
