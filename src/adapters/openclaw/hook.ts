@@ -114,11 +114,21 @@ export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log:
 }
 
 /** message_received / before_prompt_build: record policy-override attempts; never changes anything. */
-export function createOverrideWatcher(gate: Gate, log: HookLog, seen: { count: number }) {
+export function createOverrideWatcher(gate: Gate, log: HookLog, seen: { count: number }, now: () => number = Date.now) {
+  // message_received and before_prompt_build both see a channel turn's text: record each attempt once.
+  const recent = new Map<string, number>();
+  const DEDUPE_MS = 60_000;
   return (text: unknown, where: { hook: string; sessionKey?: string | undefined; senderId?: string | undefined }): void => {
     if (typeof text !== "string" || text.length === 0) return;
     const hit = gate.detectOverride(text);
     if (!hit) return;
+    const t = now();
+    const key = `${where.sessionKey ?? "?"}\u0000${text.length > 4_000 ? `${text.slice(0, 4_000)}#${text.length}` : text}`;
+    const last = recent.get(key);
+    if (last !== undefined && t - last < DEDUPE_MS) return;
+    recent.delete(key);
+    recent.set(key, t);
+    if (recent.size > 500) recent.delete(recent.keys().next().value as string);
     seen.count++;
     void gate.audit?.event({ kind: "override.attempt", hook: where.hook, sessionKey: where.sessionKey ?? null, sender: where.senderId ?? null, matched: hit.matched, policyHash: gate.policyHash }).catch(() => undefined);
     log.warn(
