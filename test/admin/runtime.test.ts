@@ -80,3 +80,32 @@ test("two instances on one store: one polls, the other stands by and takes over 
   await a.store.close();
   await b.store.close();
 });
+
+test("each new signed audit checkpoint is posted to the admin chat once", async () => {
+  const r = parseConfig({ admin: { telegram: { token: "${T}", chatId: "-100123", operators: ["42"] } } }, { T: "123456:TEST-token-not-real" });
+  assert.ok(r.ok);
+  const store = openStateStore({ kind: "sqlite", path: join(dir, "cp.sqlite"), timeoutMs: 1000, namespace: "t" });
+  const posts: string[] = [];
+  let checkpoint: { seq: number; hash: string; time: string } | undefined = { seq: 10, hash: "a".repeat(64), time: "2026-11-25T10:00:00.000Z" };
+  const bot: AdminBot = { platform: "telegram", start: async () => {}, stop: async () => {}, status: () => ({ platform: "telegram", connected: true }), post: async (t) => void posts.push(t) };
+  const runtime = createCoordinatorRuntime({
+    config: r.value.config,
+    policyHash: "ef".repeat(32),
+    store,
+    instanceId: "cp",
+    log: quiet,
+    pending: createPendingEscalations(),
+    audit: { status: () => ({ ok: true, dir, records: 11, lastHash: "b".repeat(64), ...(checkpoint ? { lastCheckpoint: checkpoint } : {}) }), event: async () => undefined },
+    createBots: () => [bot],
+    checkpointPollMs: 30,
+  });
+  await runtime.start();
+  await new Promise((res) => setTimeout(res, 100));
+  assert.deepEqual(posts, [], "the checkpoint that existed at start was posted by the previous run");
+  checkpoint = { seq: 20, hash: "c".repeat(64), time: "2026-11-25T10:05:00.000Z" };
+  await new Promise((res) => setTimeout(res, 150));
+  assert.deepEqual(posts, [`Audit checkpoint #20 at 2026-11-25T10:05:00.000Z\nhash ${"c".repeat(64)}\ninstance cp\n(keep this: otheru-coordinator audit verify DIR --checkpoint ${"c".repeat(64)})`]);
+  await runtime.stop();
+  await store.close();
+  checkpoint = undefined;
+});
