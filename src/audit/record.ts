@@ -1,6 +1,6 @@
 // Audit records: canonical JSON (RFC 8785 key order), each carrying the previous record's sha256 and its own.
 import { hash as digest, randomBytes } from "node:crypto";
-import { canonicalJson, sha256Hex } from "../config/canonical.ts";
+import { canonicalJson, prepareCanonical, sha256Hex } from "../config/canonical.ts";
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -33,6 +33,7 @@ export const CHAIN_KEYS = ["hash", "instance", "prev", "seq", "time", "v"] as co
  */
 const HASH_SLOT = randomBytes(32).toString("hex");
 const HASH_SLOT_BYTES = Buffer.from(HASH_SLOT, "latin1");
+const HASH_KEY = Buffer.from('"hash":"');
 const COMMA = 0x2c;
 const OPEN_OBJECT = 0x7b;
 
@@ -81,7 +82,7 @@ function recordFrom(entry: AuditEntry, chain: ChainFields): Record<string, unkno
  */
 export function sealInto(out: LineBuffer, entry: AuditEntry, chain: ChainFields): AuditRecord {
   const rec = recordFrom(entry, chain);
-  const text = canonicalJson(rec);
+  const text = prepareCanonical(rec) ? JSON.stringify(rec) : canonicalJson(rec);
   ensureRoom(out, text.length * 3 + 1);
   const buf = out.bytes;
   const start = out.used;
@@ -89,7 +90,7 @@ export function sealInto(out: LineBuffer, entry: AuditEntry, chain: ChainFields)
   const at = buf.indexOf(HASH_SLOT_BYTES, start);
   // at points at the digits of `"hash":"…"`, a top-level member that is never last ("instance" follows).
   const first = buf[at - 9] === OPEN_OBJECT;
-  if (at < 0 || at + 66 > end || (!first && buf[at - 9] !== COMMA) || buf.toString("latin1", at - 8, at) !== '"hash":"') {
+  if (at < 0 || at + 66 > end || (!first && buf[at - 9] !== COMMA) || !HASH_KEY.equals(buf.subarray(at - 8, at))) {
     throw new Error("audit record: the hash member is not where canonical JSON puts it");
   }
   const cutStart = first ? at - 8 : at - 9;

@@ -87,6 +87,72 @@ function canonicalSlow(value: unknown): string {
   }
 }
 
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]{0,9})$/;
+/** A copy could not keep canonical key order: objects list array-index keys first, whatever order they were set in. */
+const NO_COPY = Symbol("no canonical copy");
+
+function setMember(out: Record<string, unknown>, key: string, value: unknown): void {
+  // `out.__proto__ = x` would set the prototype instead of a member.
+  if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
+/** A member value JSON.stringify writes as canonicalJson(value) writes it (NO_COPY when no object can). */
+function canonicalCopy(value: unknown, depth: number): unknown {
+  if (isCanonicalReady(value, depth)) return value;
+  switch (typeof value) {
+    case "number":
+      throw new TypeError("non-finite number in canonical JSON");
+    case "object": {
+      if (value === null) return null;
+      if (depth >= MAX_FAST_DEPTH) return NO_COPY;
+      if (Array.isArray(value)) {
+        const out: unknown[] = [];
+        for (let i = 0; i < value.length; i++) {
+          const v: unknown = value[i];
+          const c = v === undefined || typeof v === "function" ? null : canonicalCopy(v, depth + 1);
+          if (c === NO_COPY) return NO_COPY;
+          out.push(c);
+        }
+        return out;
+      }
+      const keys = Object.keys(value).sort();
+      const out: Record<string, unknown> = {};
+      for (const k of keys) {
+        if (ARRAY_INDEX.test(k)) return NO_COPY;
+        const v = (value as Record<string, unknown>)[k];
+        if (v === undefined || typeof v === "function") continue;
+        const c = canonicalCopy(v, depth + 1);
+        if (c === NO_COPY) return NO_COPY;
+        setMember(out, k, c);
+      }
+      return out;
+    }
+    default:
+      // bigint, symbol: canonical JSON writes null for them
+      return null;
+  }
+}
+
+/**
+ * For an object of our own (its members may be replaced): replace each member JSON.stringify would not write as
+ * canonical JSON with a copy it does. True when JSON.stringify(obj) is then exactly canonicalJson(obj).
+ */
+export function prepareCanonical(obj: Record<string, unknown>): boolean {
+  if (Object.getPrototypeOf(obj) !== OBJECT_PROTO) return false;
+  let last: string | undefined;
+  for (const k in obj) {
+    if ((last !== undefined && !(last < k)) || k === "toJSON" || !Object.hasOwn(obj, k)) return false;
+    last = k;
+    const v = obj[k];
+    if (v === undefined || typeof v === "function" || isCanonicalReady(v, 1)) continue;
+    const c = canonicalCopy(v, 1);
+    if (c === NO_COPY) return false;
+    obj[k] = c;
+  }
+  return true;
+}
+
 export function canonicalJson(value: unknown): string {
   return isCanonicalReady(value) ? (JSON.stringify(value) as string) : canonicalSlow(value);
 }
