@@ -1,10 +1,12 @@
 // The suite's secret scan: every audit, log and memory file under a root, checked for the configured secret values
-// (exact occurrence) and secretlint's recommended rules. A finding names file, line and rule — never the secret.
+// (exact occurrence), our own credential shapes (bot tokens, which secretlint has no rule for) and secretlint's
+// recommended rules. A finding names file, line and rule — never the secret.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import { lintSource } from "@secretlint/core";
 import { creator as recommended } from "@secretlint/secretlint-rule-preset-recommend";
 import { parse as parseDotenv } from "dotenv";
+import { SECRET_SHAPES } from "../../src/patterns/secrets.ts";
 
 export type FileKind = "audit" | "log" | "memory";
 export type Target = { path: string; rel: string; kind: FileKind; bytes: number };
@@ -22,6 +24,7 @@ const CHUNK_CHARS = 1_000_000;
 const LINT_CONFIG = { rules: [{ id: "@secretlint/secretlint-rule-preset-recommend", rule: recommended }] };
 const DAY_FILE = /^\d{4}-\d{2}-\d{2}\.jsonl$/;
 const SECRET_KEY = /(?:token|secret|password|passwd|api[_-]?key)$/i;
+const SHAPES = SECRET_SHAPES.map((s) => ({ rule: `shape:${s.name.replace(/\s+/g, "-").toLowerCase()}`, re: new RegExp(s.re.source, s.re.flags.includes("g") ? s.re.flags : `${s.re.flags}g`) }));
 
 /** Every regular file under `root` (symlinks not followed), skipping node_modules, .git and `skip` top-level names. */
 export function listFiles(root: string, skip: readonly string[] = []): string[] {
@@ -199,6 +202,10 @@ export async function scanTargets(targets: readonly Target[], secrets: readonly 
         const source = sourceOf.get(m[0]);
         add({ file: t.rel, kind: t.kind, line: lineAt(m.index), rule: "configured-secret", ...(source === undefined ? {} : { source }) });
       }
+    }
+    for (const shape of SHAPES) {
+      const lineAt = lineCounter(text);
+      for (const m of text.matchAll(shape.re)) add({ file: t.rel, kind: t.kind, line: lineAt(m.index), rule: shape.rule });
     }
     if (incomplete !== undefined) continue;
     for (const chunk of chunksOf(text)) {

@@ -22,13 +22,14 @@ test("the scanner finds planted secrets by file, line and rule, and prints none 
   try {
     const configured = "selfcheck-value-Hn4kP9wQ";
     const gh = `ghp_${"Zx9".repeat(12)}`;
+    const telegram = `123456789:AA${"hQ7".repeat(11)}`;
     writeFileSync(join(dir, ".env"), `FAKE_WEBHOOK_SECRET=${configured}\nSHORT=abc\n`);
     mkdirSync(join(dir, "state", "audit", "quarantine"), { recursive: true });
     writeFileSync(join(dir, "state", "audit", "2026-01-01.jsonl"), `{"seq":1,"prev":"0","hash":"1"}\n{"seq":2,"args":{"command":"curl -H 'token ${gh}'"}}\n{"seq":3}\n`);
     writeFileSync(join(dir, "state", "audit", "quarantine", "2026-01-01.jsonl.1767225600000.partial"), `{"seq":4,"args":"${configured}`);
     mkdirSync(join(dir, "workspace", "memory"), { recursive: true });
     writeFileSync(join(dir, "workspace", "memory", "2026-01-01.md"), `## Coordinator decisions\n- ran ls\n- blocked send of ${configured}\n`);
-    writeFileSync(join(dir, "openclaw.log"), "gateway ready; token [redacted:github-token]; abc\n");
+    writeFileSync(join(dir, "openclaw.log"), `gateway ready; token [redacted:github-token]; abc\nbot https://api.telegram.org/bot${telegram}/getMe\n`);
     mkdirSync(join(dir, "agents", "main", "sessions"), { recursive: true });
     writeFileSync(join(dir, "agents", "main", "sessions", "s1.jsonl"), `{"role":"user","content":"${gh}"}\n`);
 
@@ -44,8 +45,11 @@ test("the scanner finds planted secrets by file, line and rule, and prints none 
     );
     const result = await scanTargets(targets, collectSecrets(dir), BUDGET_MS);
     const lines = result.findings.map(formatFinding);
+    for (const secret of [configured, gh, telegram]) assert.ok(!lines.join("\n").includes(secret), "a finding line carries the secret");
     assert.deepEqual(lines, [
+      "openclaw.log:2: log file: shape:telegram-bot-token",
       "state/audit/2026-01-01.jsonl:2: audit file: secretlint:github",
+      "state/audit/2026-01-01.jsonl:2: audit file: shape:github-token",
       "state/audit/quarantine/2026-01-01.jsonl.1767225600000.partial:1: audit file: configured-secret (the value of .env:FAKE_WEBHOOK_SECRET)",
       "workspace/memory/2026-01-01.md:3: memory file: configured-secret (the value of .env:FAKE_WEBHOOK_SECRET)",
     ]);
