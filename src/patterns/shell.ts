@@ -134,7 +134,11 @@ function namesOf(word: string): string[] {
 const VERSIONED_INTERPRETER = /^(python|perl)[0-9.]*$/;
 
 function isInterpreter(name: string): boolean {
-  return SHELLS.has(name) || INTERPRETERS.has(name) || (name.startsWith("p") && VERSIONED_INTERPRETER.test(name));
+  return SHELLS.has(name) || INTERPRETERS.has(name) || isVersionedInterpreter(name);
+}
+
+function isVersionedInterpreter(name: string): boolean {
+  return name.startsWith("p") && VERSIONED_INTERPRETER.test(name);
 }
 
 function hasPart(word: Word, type: string): boolean {
@@ -232,11 +236,16 @@ export function unwrap(argv: readonly string[]): readonly string[] {
   return rest;
 }
 
-const HOME_PREFIX = /^\$\{?HOME\}?/;
-const SENSITIVE_NAME = /(^|\/)(openclaw\.json|\.env[^/]*|MEMORY\.md|USER\.md)$/;
-
+/**
+ * A word with a slash, starting with `~`, `.` or `$HOME`/`${HOME`, or a sensitive file name (openclaw.json, .env…, MEMORY.md, USER.md).
+ * Without a slash and not starting with `.`, a sensitive name can only be the whole word: string tests instead of two regexes per argument.
+ */
 function looksLikePath(arg: string): boolean {
-  return arg.includes("/") || arg.startsWith("~") || arg.startsWith(".") || HOME_PREFIX.test(arg) || SENSITIVE_NAME.test(arg);
+  if (arg.includes("/")) return true;
+  const c = arg.charCodeAt(0);
+  if (c === 0x7e || c === 0x2e) return true; // ~ .
+  if (c === 0x24) return arg.startsWith("$HOME") || arg.startsWith("${HOME");
+  return arg === "openclaw.json" || arg === "MEMORY.md" || arg === "USER.md";
 }
 
 function addPath(ctx: Ctx, raw: string, access: PathAccess, broad: boolean, via: string, selective = false): void {
@@ -263,34 +272,30 @@ function isLocalHost(host: string): boolean {
 type Classifier = (ctx: Ctx, name: string, args: readonly string[], operands: readonly string[], via: string, text: string) => boolean;
 
 /** Per-command semantics: the paths it touches and single-command catalogue rules. */
-function classifyCommand(ctx: Ctx, argv: readonly string[], text: string): void {
-  const name = baseName(argv[0] ?? "");
-  const via = `exec:${name}`;
-  // One map lookup instead of comparing the name with every case of a long switch.
-  const classifier = CLASSIFIERS.get(name);
+function classifyCommand(ctx: Ctx, argv: readonly string[], text: string, name = baseName(argv[0] ?? ""), roles = NAME_ROLES.get(name)): void {
+  const classifier = roles?.classify;
   if (classifier !== undefined) {
     const args = argv.slice(1);
-    if (classifier(ctx, name, args, args.filter((a) => !a.startsWith("-")), via, text)) return;
+    if (classifier(ctx, name, args, args.filter((a) => !a.startsWith("-")), `exec:${name}`, text)) return;
   }
-  if (DEVICE_TOOLS.has(name)) {
-    const args = argv.slice(1);
-    const operands = args.filter((a) => !a.startsWith("-"));
-    const targets = operands.filter((a) => !/^[0-9]+[KMGTkmgt]?$/.test(a));
-    for (const a of targets) addPath(ctx, a, "write", !a.startsWith("/dev/") ? false : true, via);
-    const listing = args.some((a) => a === "-l" || a === "--list" || a === "--help" || a === "-V" || (a === "-s" && (name === "fdisk" || name === "sfdisk")));
-    if (!listing && (targets.length === 0 || targets.some((a) => a.startsWith("/dev/") || isComputed(a)))) finding(ctx, "fs.device-format", "block", `${name} formats or repartitions a disk.`, text);
-    return;
-  }
+  // Any other command: its path-like arguments (or the values of NAME=path arguments), the "via" text made only for a path.
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i] as string;
     const eq = a.indexOf("=");
     const value = eq >= 0 && !a.startsWith("/") ? a.slice(eq + 1) : a;
-    if (looksLikePath(value) || value === "~") addPath(ctx, value, name === "source" || name === "." ? "exec" : "unknown", false, via);
+    if (looksLikePath(value)) addPath(ctx, value, name === "source" || name === "." ? "exec" : "unknown", false, `exec:${name}`);
   }
 }
 
 /** Command names with their own rules, each name once. */
 const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
+  [[...DEVICE_TOOLS], (ctx, name, args, operands, via, text) => {
+    const targets = operands.filter((a) => !/^[0-9]+[KMGTkmgt]?$/.test(a));
+    for (const a of targets) addPath(ctx, a, "write", !a.startsWith("/dev/") ? false : true, via);
+    const listing = args.some((a) => a === "-l" || a === "--list" || a === "--help" || a === "-V" || (a === "-s" && (name === "fdisk" || name === "sfdisk")));
+    if (!listing && (targets.length === 0 || targets.some((a) => a.startsWith("/dev/") || isComputed(a)))) finding(ctx, "fs.device-format", "block", `${name} formats or repartitions a disk.`, text);
+    return true;
+  }],
   [["rm", "rmdir", "unlink", "shred", "srm"], (ctx, name, args, operands, via, text) => {
     if (operands.some(isComputed)) finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names computed at run time.`, text);
     const recursive = args.some((a) => /^-[a-zA-Z]*[rR]/.test(a) || a === "--recursive") || name === "shred";
@@ -562,6 +567,27 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
 ];
 const CLASSIFIERS: ReadonlyMap<string, Classifier> = classifierTable(CLASSIFIER_GROUPS);
 
+/** Roles of a command name, as bits: one map lookup per command answers every "is it a …" question and finds its classifier. */
+const SHELL = 1;
+const INTERPRETER = 2;
+const LOOKUP_SENDER = 4;
+const FILE_PRINTER = 8;
+type NameRoles = { flags: number; classify: Classifier | undefined };
+const NAME_ROLES: ReadonlyMap<string, NameRoles> = nameRoles();
+
+function nameRoles(): Map<string, NameRoles> {
+  const table = new Map<string, NameRoles>();
+  const role = (name: string): NameRoles => {
+    let r = table.get(name);
+    if (r === undefined) table.set(name, (r = { flags: 0, classify: CLASSIFIERS.get(name) }));
+    return r;
+  };
+  for (const name of CLASSIFIERS.keys()) role(name);
+  const sets: [ReadonlySet<string>, number][] = [[SHELLS, SHELL], [INTERPRETERS, INTERPRETER], [LOOKUP_SENDERS, LOOKUP_SENDER], [FILE_PRINTERS, FILE_PRINTER]];
+  for (const [names, flag] of sets) for (const name of names) role(name).flags |= flag;
+  return table;
+}
+
 function classifierTable(groups: readonly [readonly string[], Classifier][]): Map<string, Classifier> {
   const table = new Map<string, Classifier>();
   for (const [names, classify] of groups) {
@@ -751,7 +777,10 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: stri
   if (real.length === 0) return;
   const name = baseName(real[0] ?? "");
   if (!name) return;
-  const viaSudo = argv.length > 0 && ROOT_RUNNERS.has(baseName(argv[0] ?? ""));
+  // unwrap hands back argv itself unless its first word is a wrapper: only then can a root runner be in front.
+  const viaSudo = real !== argv && ROOT_RUNNERS.has(baseName(argv[0] ?? ""));
+  const roles = NAME_ROLES.get(name);
+  const flags = roles === undefined ? 0 : roles.flags;
   if (ctx.s.out.commands.length < MAX_COMMANDS) ctx.s.out.commands.push({ name, args: real.slice(1), text: joinWords(real) });
   if (runsFileFrom(ctx, real, ctx.s.downloads)) finding(ctx, "shell.remote-code", "block", "A file just downloaded from the network is executed.", text);
   if (runsFileFrom(ctx, real, ctx.s.decoded)) finding(ctx, "shell.obfuscated-exec", "block", "A file just decoded from hidden text is executed.", text);
@@ -765,7 +794,7 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: stri
     ctx.s.calling?.delete(name);
     return;
   }
-  if (SHELLS.has(name)) {
+  if ((flags & SHELL) !== 0) {
     const i = real.findIndex((a, k) => k > 0 && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(a));
     if (i > 0 && real[i + 1] !== undefined) {
       const script = real[i + 1] as string;
@@ -782,8 +811,8 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: stri
   }
   if (name === "eval") analyseSource(ctx, real.slice(1).join(" "));
   // Interpreters fed code inline, or from substitutions that fetch or decode.
-  const interpreter = isInterpreter(name);
-  if (interpreter && !SHELLS.has(name)) {
+  const interpreter = (flags & (SHELL | INTERPRETER)) !== 0 || isVersionedInterpreter(name);
+  if (interpreter && (flags & SHELL) === 0) {
     const code = inlineCode(name, real.slice(1));
     if (code !== undefined) {
       analyseCode(ctx, code, name, text);
@@ -802,15 +831,15 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: stri
     }
   }
   // DNS lookups whose names are computed from files or the environment smuggle data out.
-  if (LOOKUP_SENDERS.has(name)) {
+  if ((flags & LOOKUP_SENDER) !== 0) {
     const words = cmd.args.filter((w): w is Word => w.type === "Word");
     if (words.some((w) => hasDynamicPart(w) && /\$\(|`|\$\{?[A-Za-z_]/.test(w.text) && (w.parts ?? []).some((p) => p.type === "CommandExpansion" || p.type === "SimpleExpansion" || p.type === "ParameterExpansion" || p.type === "DoubleQuoted"))) {
       ctx.s.sends++;
     }
   }
-  classifyCommand(ctx, real, text);
+  classifyCommand(ctx, real, text, name, roles);
   if ((name === "env" || name === "printenv") && !real.some((a, k) => k > 0 && !a.startsWith("-")) && cachedArgv(ctx.s, cmd)?.feeds !== true) ctx.s.envPrinted = true;
-  if (FILE_PRINTERS.has(name) && real.some((a) => PROC_ENVIRON.test(a))) {
+  if ((flags & FILE_PRINTER) !== 0 && real.some((a) => PROC_ENVIRON.test(a))) {
     ctx.s.envDump = true;
     if (cachedArgv(ctx.s, cmd)?.feeds !== true) ctx.s.envPrinted = true;
   }
