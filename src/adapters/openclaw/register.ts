@@ -29,7 +29,7 @@ export type CoordinatorApi = Pick<OpenClawPluginApi, "on" | "registerService" | 
 export const HOOK_PRIORITY = 1000;
 
 type Built =
-  | { ok: true; gate: Gate; loaded: LoadedConfig; runtime: CoordinatorRuntime; escalations: PendingEscalations; instanceId: string; logFor: (host: HookLog) => HookLog }
+  | { ok: true; gate: Gate; loaded: LoadedConfig; runtime: CoordinatorRuntime; escalations: PendingEscalations; instanceId: string; logFor: (host: HookLog) => HookLog; flushLog: () => Promise<void> }
   | { ok: false; problems: readonly string[] };
 
 /**
@@ -114,7 +114,7 @@ function build(api: CoordinatorApi, hostLog: HookLog): Built {
       audit: gate.audit,
       createBots: (handler) => createAdminBots(loaded.config, handler, log, (api.config as { channels?: unknown } | undefined)?.channels),
     });
-    built = { ok: true, loaded, gate, runtime, escalations, instanceId, logFor };
+    built = { ok: true, loaded, gate, runtime, escalations, instanceId, logFor, flushLog: () => ops.flush() };
   } else built = { ok: false, problems: result.problems };
   cache.set(key, built);
   return built;
@@ -151,7 +151,7 @@ export function registerCoordinator(api: CoordinatorApi): void {
     return;
   }
 
-  const { gate, loaded, runtime, escalations } = built;
+  const { gate, loaded, runtime, escalations, flushLog } = built;
   const watch = createOverrideWatcher(gate, log, overrideSeen);
   const pending: PendingDecisions = new Map();
   api.on("before_tool_call", createBeforeToolCall(gate, loaded.config.approvals.timeoutMs, log, pending, escalations), { priority: HOOK_PRIORITY });
@@ -181,6 +181,8 @@ export function registerCoordinator(api: CoordinatorApi): void {
     },
     stop: async () => {
       await runtime.stop();
+      // The file stays open for a later start (hooks keep logging until the process ends); flush what is written.
+      await flushLog();
     },
   });
 }
