@@ -27,3 +27,39 @@ export function normalisePath(absolute: string): string {
 export function lexicalPath(raw: string, env: PathEnv): string {
   return normalisePath(absolutePath(raw, env));
 }
+
+/** The working directory as absolutePath joins words to it (trailing slashes removed) is "" or absolute and normal. */
+export function isNormalCwd(env: PathEnv): boolean {
+  const base = env.cwd.endsWith("/") ? env.cwd.replace(TRAILING_SLASHES, "") : env.cwd;
+  return base === "" || (base.startsWith("/") && !UNNORMAL.test(base));
+}
+
+/**
+ * normalisePath(absolute) where absolute = absolutePath(raw, env) and `normalCwd` = isNormalCwd(env). A word that is neither
+ * absolute nor starts with `~` or `$` was joined to the working directory: when that is normal, the join is normal exactly when
+ * the word has no empty, `.` or `..` segment, so the short word is scanned instead of the long path, and a leading `./` is dropped
+ * without posix.normalize.
+ */
+export function normaliseJoined(raw: string, absolute: string, normalCwd: boolean): string {
+  const c = raw.charCodeAt(0);
+  if (normalCwd && c !== 0x2f && c !== 0x7e && c !== 0x24) {
+    if (hasNormalSegments(raw, 0)) return absolute;
+    if (c === 0x2e && raw.charCodeAt(1) === 0x2f && hasNormalSegments(raw, 2)) return absolute.slice(0, absolute.length - raw.length) + raw.slice(2);
+  }
+  return normalisePath(absolute);
+}
+
+/** "/" + text.slice(from) has no `//` and no `.` or `..` segment (what UNNORMAL looks for). */
+function hasNormalSegments(text: string, from: number): boolean {
+  let start = from;
+  for (let i = from; i <= text.length; i++) {
+    if (i < text.length && text.charCodeAt(i) !== 0x2f) continue;
+    const length = i - start;
+    // An empty segment is `//`, except the last one (a trailing slash, or nothing after the leading one).
+    if (length === 0 && i < text.length) return false;
+    if (length === 1 && text.charCodeAt(start) === 0x2e) return false;
+    if (length === 2 && text.charCodeAt(start) === 0x2e && text.charCodeAt(start + 1) === 0x2e) return false;
+    start = i + 1;
+  }
+  return true;
+}

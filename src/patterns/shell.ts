@@ -4,7 +4,7 @@ import { credentialKind } from "./credentials.ts";
 import { findSecretShape, ownsSecret, urlHost } from "./secrets.ts";
 import { binariesMatching, expandBraces } from "./expand.ts";
 import { analyseInlineCode, inlineCode } from "./interpreters.ts";
-import { absolutePath, lexicalPath, normalisePath } from "./paths.ts";
+import { absolutePath, isNormalCwd, lexicalPath, normaliseJoined } from "./paths.ts";
 import type { Finding, PathAccess, PathEnv, PathRef, ShellCommand } from "./types.ts";
 import { hasNonAscii } from "./unicode.ts";
 import { wordValue } from "./words.ts";
@@ -96,6 +96,8 @@ type Shared = {
   argvMap: Map<Command, Argv> | undefined;
   /** Syntax nodes left to visit before the analysis gives up (shell.too-large). */
   budget: number;
+  /** isNormalCwd(env), worked out when the first path is added. */
+  cwdNormal: boolean | undefined;
 };
 type Ctx = { s: Shared; depth: number };
 type Redirection = Command["redirects"][number];
@@ -250,10 +252,11 @@ function looksLikePath(arg: string): boolean {
 
 function addPath(ctx: Ctx, raw: string, access: PathAccess, broad: boolean, via: string, selective = false): void {
   if (!raw || raw === "-") return;
-  const absolute = absolutePath(raw, ctx.s.env);
-  const ref: PathRef = { raw, absolute, lexical: normalisePath(absolute), access, broad: broad || hasGlobChar(raw), via };
+  const s = ctx.s;
+  const absolute = absolutePath(raw, s.env);
+  const ref: PathRef = { raw, absolute, lexical: normaliseJoined(raw, absolute, (s.cwdNormal ??= isNormalCwd(s.env))), access, broad: broad || hasGlobChar(raw), via };
   if (selective) ref.selective = true;
-  ctx.s.out.paths.push(ref);
+  s.out.paths.push(ref);
 }
 
 function finding(ctx: Ctx, ruleId: string, action: "block" | "escalate", reason: string, evidence?: string): void {
@@ -1046,7 +1049,7 @@ function crossCommandRules(ctx: Ctx, source: string): void {
 export function analyseShell(source: string, env: PathEnv): ShellAnalysis {
   const out: ShellAnalysis = { ok: true, commands: [], paths: [], findings: [] };
   const ctx: Ctx = {
-    s: { env, out, functions: undefined, calling: undefined, downloads: undefined, sends: 0, envDump: false, fifo: false, decoded: undefined, envPrinted: false, vars: undefined, argvRecent: undefined, argvMap: undefined, budget: 20_000 },
+    s: { env, out, functions: undefined, calling: undefined, downloads: undefined, sends: 0, envDump: false, fifo: false, decoded: undefined, envPrinted: false, vars: undefined, argvRecent: undefined, argvMap: undefined, budget: 20_000, cwdNormal: undefined },
     depth: 0,
   };
   try {
