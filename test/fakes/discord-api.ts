@@ -36,7 +36,7 @@ export type FakeRestRequest = { readonly method: string; readonly path: string; 
 /** What a client said in IDENTIFY (the token itself is not kept). */
 export type FakeIdentify = { readonly intents: number; readonly shard: unknown; readonly compress: unknown; readonly tokenAccepted: boolean };
 
-export type FakeGatewayConnection = { readonly path: string; readonly query: Readonly<Record<string, string>> };
+export type FakeGatewayConnection = { readonly path: string; readonly query: Readonly<Record<string, string>>; readonly refused?: true };
 
 export type FakeIncomingMessage = {
   readonly channelId: string;
@@ -47,6 +47,10 @@ export type FakeIncomingMessage = {
   readonly bot?: boolean | undefined;
   /** Snowflake; its top bits are the creation time discord.js reports. Default: a fresh one for now. */
   readonly id?: string | undefined;
+  /** Posted by this webhook (Discord sets webhook_id and a bot author). */
+  readonly webhookId?: string | undefined;
+  /** A forward of this message (message_reference type 1 plus a snapshot); Discord itself sends forwards with empty content. */
+  readonly forwardOf?: { readonly channelId: string; readonly messageId: string; readonly content: string } | undefined;
 };
 
 export type FakeDiscord = {
@@ -67,6 +71,8 @@ export type FakeDiscord = {
   rejectGatewayToken: boolean;
   /** Answer RESUME with INVALID_SESSION (op 9, d false) instead of replaying. */
   refuseResume: boolean;
+  /** Reset every new gateway connection before the WebSocket handshake, like a gateway that is down. */
+  refuseGateway: boolean;
   /** Dispatches MESSAGE_CREATE to every session (sessions whose socket is down get it on RESUME); returns the raw message. */
   sendMessage(input: FakeIncomingMessage): Readonly<Record<string, unknown>>;
   /** The next `count` REST requests are answered with `status` (default 502) and a plain-text body. */
@@ -75,6 +81,8 @@ export type FakeDiscord = {
   dropConnections(closeCode?: number): void;
   /** Number of sockets that completed IDENTIFY or RESUME and are still open. */
   liveSessions(): number;
+  /** Number of open gateway sockets, identified or not. */
+  openSockets(): number;
   /** Resolves once `predicate()` is true (checked every 5 ms); rejects after `timeoutMs`. */
   waitFor(predicate: () => boolean, timeoutMs: number, what?: string): Promise<void>;
   close(): Promise<void>;
@@ -211,6 +219,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
   const sessions = new Map<string, Session>();
   const sockets = new Set<WebSocket>();
   let failures: { remaining: number; status: number } = { remaining: 0, status: 502 };
+
   // ---- server ----
 
   const server = createServer((req, res) => {
@@ -222,7 +231,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
   const wss = new WebSocketServer({ noServer: true });
   server.on("upgrade", (req, socket, head) => {
     const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
-    if (path !== GATEWAY_PATH && path !== `${GATEWAY_PATH}/`) {
+    if ((path !== GATEWAY_PATH && path !== `${GATEWAY_PATH}/`) || fake.refuseGateway) {
+      fake.connections.push({ path, query: {}, refused: true });
       socket.destroy();
       return;
     }
@@ -247,6 +257,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     rejectToken: false,
     rejectGatewayToken: false,
     refuseResume: false,
+    refuseGateway: false,
     sendMessage,
     failNextRequests(count, status = 502) {
       failures = { remaining: count, status };
@@ -261,6 +272,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       let n = 0;
       for (const s of sessions.values()) if (s.socket !== undefined) n++;
       return n;
+    },
+    openSockets() {
+      return sockets.size;
     },
     waitFor,
     close,
@@ -427,17 +441,37 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       id: input.id ?? snowflakeNow(),
       channelId: input.channelId,
       guildId: input.guildId,
-      author: rawUser({ id: input.authorId, username: `user${input.authorId.slice(-4)}` }, input.bot ?? false),
+      author: rawUser({ id: input.authorId, username: `user${input.authorId.slice(-4)}` }, input.bot ?? input.webhookId !== undefined),
       content: input.content,
     });
-    const d =
-      input.guildId === undefined
-        ? message
-        : {
-            ...message,
-            guild_id: input.guildId,
-            member: { roles: [], joined_at: "2026-01-01T00:00:00.000000+00:00", deaf: false, mute: false, flags: 0 },
-          };
+    const extra: Record<string, unknown> = {};
+    if (input.guildId !== undefined) {
+      extra["guild_id"] = input.guildId;
+      if (input.webhookId === undefined) {
+        extra["member"] = { roles: [], joined_at: "2026-01-01T00:00:00.000000+00:00", deaf: false, mute: false, flags: 0 };
+      }
+    }
+    if (input.webhookId !== undefined) extra["webhook_id"] = input.webhookId;
+    if (input.forwardOf !== undefined) {
+      const original = input.forwardOf;
+      extra["message_reference"] = { type: 1, channel_id: original.channelId, message_id: original.messageId, guild_id: input.guildId };
+      extra["message_snapshots"] = [
+        {
+          message: {
+            type: 0,
+            content: original.content,
+            embeds: [],
+            attachments: [],
+            timestamp: isoFromSnowflake(original.messageId),
+            edited_timestamp: null,
+            flags: 0,
+            mentions: [],
+            mention_roles: [],
+          },
+        },
+      ];
+    }
+    const d = { ...message, ...extra };
     dispatchToAll("MESSAGE_CREATE", d);
     return d;
   }

@@ -1,5 +1,5 @@
 // The Discord admin bot (the only discord.js import): gateway messages -> AdminMessage, reply text -> the admin channel; no authorisation here.
-import { Client, Events, GatewayIntentBits, Routes, type Message } from "discord.js";
+import { Client, Events, GatewayIntentBits, MessageReferenceType, Routes, type Message } from "discord.js";
 import type { AdminBot, AdminBotStatus, AdminHandler, AdminLog, AdminMessage } from "../../admin/types.ts";
 
 export type DiscordAdminBotOptions = {
@@ -23,8 +23,12 @@ const MAX_QUEUED = 1000;
 const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000, 5_000, 10_000, 30_000];
 /** start() resolves after this even when neither ready nor failed (discord.js keeps trying; status says so). */
 const START_WAIT_MS = 30_000;
-/** stop() waits at most this long for a login in flight to reach the gateway, so the connection it opens gets closed too. */
-const STOP_WAIT_MS = 5_000;
+/** stop() waits at most this long for a login in flight to settle before it destroys the client. */
+const STOP_WAIT_MS = 3_000;
+const PREFIX = "discord admin bot: ";
+/** How long stop() lets discord.js close the gateway politely before cutting the socket (see reapShards). */
+const CLIENT_DESTROY_WAIT_MS = 2_000;
+const SHARD_DESTROY_WAIT_MS = 1_000;
 const TOKEN_FIX = "check ADMIN_DISCORD_TOKEN";
 /** Gateway close codes after which discord.js gives up; each needs an operator fix. */
 const FATAL_CLOSE_CODES: ReadonlyMap<number, string> = new Map([
@@ -54,7 +58,7 @@ type Attempt = {
 };
 
 /** The @discordjs/ws shard objects behind a client (internal API, read defensively; empty when the layout differs). */
-type GatewayShard = { internalConnect?: unknown; destroy?: unknown; connection?: unknown };
+type GatewayShard = { internalConnect?: unknown; destroy?: unknown; connection?: unknown; heartbeatInterval?: unknown };
 
 function gatewayShards(client: Client): GatewayShard[] {
   const manager = (client.ws as unknown as { _ws?: { strategy?: { shards?: unknown } } | null })._ws;
@@ -62,25 +66,41 @@ function gatewayShards(client: Client): GatewayShard[] {
   return shards instanceof Map ? ([...shards.values()] as GatewayShard[]) : [];
 }
 
-/**
- * Makes sure destroyed shards stay closed. @discordjs/ws 1.2 ignores destroy() on a shard that sits in its
- * 500 ms wait before reconnecting (status idle) and then reconnects anyway, and leaves a socket that is
- * still CONNECTING open; either keeps the process alive and the old session running after stop().
+/** Waits for `promise` to settle, at most `ms`; never rejects and leaves no timer behind. */
+async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.then(noop, noop), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+function noop(): void {}
+
+/*
+ * @discordjs/ws 1.2 shards can outlive destroy(); each of these keeps the old session running and the process alive:
+ * - destroy() during the 500 ms pause before a reconnect finds the shard idle, does nothing, and the shard reconnects;
+ * - destroy() while the shard waits for HELLO or READY aborts that wait, which the shard takes for a timeout and answers
+ *   with a second destroy-and-reconnect; that one also unhooks the socket close the first destroy() awaits, so
+ *   client.destroy() never settles;
+ * - destroy() leaves a socket that is still CONNECTING open.
+ * So before destroying, reconnects are disabled on each shard; after it (or after a bounded wait), its socket is cut.
  */
+function preventReconnect(shard: GatewayShard): void {
+  if (typeof shard.internalConnect === "function") shard.internalConnect = async () => {};
+}
+
 async function reapShards(shards: readonly GatewayShard[]): Promise<void> {
+  for (const shard of shards) preventReconnect(shard);
   for (const shard of shards) {
-    if (typeof shard.internalConnect === "function") shard.internalConnect = async () => {};
     if (typeof shard.destroy === "function") {
-      try {
-        await (shard.destroy as (o: { code: number; reason: string }) => Promise<void>).call(shard, { code: 1000, reason: "admin bot stopped" });
-      } catch {
-        // Already closed.
-      }
+      const destroy = shard.destroy as (this: GatewayShard, o: { code: number; reason: string }) => Promise<void>;
+      await settleWithin(destroy.call(shard, { code: 1000, reason: "admin bot stopped" }), SHARD_DESTROY_WAIT_MS);
     }
+    const heartbeat = shard.heartbeatInterval;
+    if (heartbeat !== null && typeof heartbeat === "object") clearInterval(heartbeat as NodeJS.Timeout);
     const connection = shard.connection as { readyState?: unknown; onerror?: unknown; terminate?: unknown } | null | undefined;
-    if (connection !== null && connection !== undefined && (connection.readyState === 0 || connection.readyState === 1)) {
+    if (connection !== null && connection !== undefined && (connection.readyState === 0 || connection.readyState === 1 || connection.readyState === 2)) {
       // ws emits "error" when a handshake is aborted; without a listener that would crash the process.
-      connection.onerror = () => {};
+      connection.onerror = noop;
       if (typeof connection.terminate === "function") (connection.terminate as () => void).call(connection);
     }
   }
@@ -95,7 +115,7 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
     out = out.replace(TOKEN_SHAPE, "[redacted]");
     return out;
   };
-  const prefixed = (text: string): string => `discord admin bot: ${scrub(text)}`;
+  const prefixed = (text: string): string => `${PREFIX}${scrub(text)}`;
 
   let connected = false;
   let error: string | undefined;
@@ -189,18 +209,19 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
   }
 
   async function destroyAttempt(attempt: Attempt): Promise<void> {
-    // Destroying while discord.js is still fetching the gateway URL would leave the shard it spawns next
-    // unmanaged: wait (bounded) until login settled or the shard exists. A 4004 close settles login too.
+    // Let a login in flight finish first (bounded): destroying while discord.js still fetches the gateway URL
+    // leaves the shard it spawns next unmanaged, and destroying while it waits for HELLO/READY trips the
+    // @discordjs/ws races described at reapShards. A 4004 close settles login too.
     const deadline = Date.now() + STOP_WAIT_MS;
-    while (!attempt.loginSettled && gatewayShards(attempt.client).length === 0 && Date.now() < deadline) {
+    while (!attempt.loginSettled && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
     }
     const shards = gatewayShards(attempt.client);
-    try {
-      await attempt.client.destroy();
-    } catch (err) {
+    for (const shard of shards) preventReconnect(shard);
+    const destroyed = attempt.client.destroy().catch((err: unknown) => {
       log.warn(prefixed(`closing the Discord client failed: ${describeError(err).text}`));
-    }
+    });
+    await settleWithin(destroyed, CLIENT_DESTROY_WAIT_MS);
     await reapShards(shards);
   }
 
@@ -219,13 +240,12 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
         // discord.js returns null for a channel of a guild the bot is not in (or of a type it does not know).
         failure = {
           fatal: true,
-          text: `the admin channel ${channelId} is not in a guild the bot is a member of; check the admin Discord guild and channel ids`,
+          text: `the admin channel ${channelId} is not in a guild the bot is a member of; check admin.discord.guildId and admin.discord.channelId`,
         };
-      }
-      else if (channel.isDMBased() || channel.guildId !== guildId) {
+      } else if (channel.isDMBased() || channel.guildId !== guildId) {
         failure = {
           fatal: true,
-          text: `the admin channel ${channelId} is not in the configured guild ${guildId}; check the admin Discord guild and channel ids`,
+          text: `the admin channel ${channelId} is not in the configured guild ${guildId}; check admin.discord.guildId and admin.discord.channelId`,
         };
       } else if (!channel.isTextBased()) {
         failure = { fatal: true, text: `the admin channel ${channelId} is not a text channel; pick a text channel` };
@@ -233,7 +253,7 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
     } catch (err) {
       const e = err as { code?: unknown; status?: unknown };
       if (e.code === 10003 || e.status === 404) {
-        failure = { fatal: true, text: `the admin channel ${channelId} does not exist (Discord: Unknown Channel); check the admin Discord channel id` };
+        failure = { fatal: true, text: `the admin channel ${channelId} does not exist (Discord: Unknown Channel); check admin.discord.channelId` };
       } else if (e.code === 50001 || e.status === 403) {
         failure = {
           fatal: true,
@@ -253,7 +273,7 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
     connected = true;
     error = undefined;
     lastSeenMs = Date.now();
-    logState("info", `discord admin bot: connected as ${attempt.client.user?.id ?? "?"}, admin channel ${channelId} in guild ${guildId}`);
+    logState("info", `${PREFIX}connected as ${attempt.client.user?.id ?? "?"}, admin channel ${channelId} in guild ${guildId}`);
     finishStart();
   }
 
@@ -264,6 +284,8 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
       guildId: message.guildId ?? undefined,
       senderId: message.author.id,
       senderIsBot: message.author.bot,
+      // A forward carries someone else's words; a webhook post has no user behind the author id.
+      relayed: message.reference?.type === MessageReferenceType.Forward || message.messageSnapshots.size > 0 || message.webhookId !== null,
       text: message.content,
       messageId: message.id,
       sentAtMs: message.createdTimestamp,
@@ -345,7 +367,7 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
       if (reapIfEnded(attempt)) return;
       connected = false;
       if (attempt.verified) {
-        logState("warn", "discord admin bot: gateway connection lost; reconnecting");
+        logState("warn", `${PREFIX}gateway connection lost; reconnecting`);
         return;
       }
       // Still before the first ready: say so now rather than leave start() waiting; discord.js keeps trying.
@@ -385,7 +407,7 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
     if (connected) return;
     connected = true;
     error = undefined;
-    logState("info", "discord admin bot: gateway connection restored");
+    logState("info", `${PREFIX}gateway connection restored`);
   }
 
   function truncate(text: string): string {
@@ -437,7 +459,7 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
         }
         connected = false;
         finishStart();
-        if (started) logState("info", "discord admin bot: stopped");
+        if (started) logState("info", `${PREFIX}stopped`);
       })();
       return stopPromise;
     },
@@ -452,9 +474,10 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
     async post(text: string): Promise<void> {
       const attempt = current;
       if (stopped || attempt === undefined || attempt.ended) {
-        throw new Error(`discord admin bot: not running (${error ?? "not started"}); cannot post to the admin channel`);
+        const why = error === undefined ? (stopped ? "stopped" : "not started") : error.slice(PREFIX.length);
+        throw new Error(`${PREFIX}not running (${why}); cannot post to the admin channel`);
       }
-      if (text.trim().length === 0) throw new Error("discord admin bot: refusing to post an empty message");
+      if (text.trim().length === 0) throw new Error(`${PREFIX}refusing to post an empty message`);
       try {
         await attempt.client.rest.post(Routes.channelMessages(channelId), {
           body: { content: truncate(text), allowed_mentions: { parse: [] } },
