@@ -39,9 +39,11 @@ const OWNERS: Readonly<Record<string, readonly string[]>> = {
   "AWS access key id": ["amazonaws.com"],
 };
 
-/** The host of a URL-shaped argument (scheme://[user@]host…), or undefined. */
+const URL_HOST = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/?#]+)/i;
+
+/** The host of a URL-shaped argument (scheme://[user@]host…), or undefined. Words without "://" (most) skip the regex. */
 export function urlHost(arg: string): string | undefined {
-  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/?#]+)/i.exec(arg)?.[1];
+  return arg.includes("://") ? URL_HOST.exec(arg)?.[1] : undefined;
 }
 
 /** True when `host` is (a subdomain of) a service that owns credentials of this kind. */

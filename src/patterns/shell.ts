@@ -36,9 +36,16 @@ function disablesHistory(command: string, arg: string): boolean {
   return value.includes("*");
 }
 
+/** Starts with "-": tested before an option regex (each begins with ^-), so most words never run one. */
+function isDash(word: string): boolean {
+  return word.charCodeAt(0) === 0x2d;
+}
+
+const COMPUTED = /\$(?!\{?HOME\}?(\/|$))|`/;
+
 /** An argument whose value is only known at run time ($VAR, $(…), `…`), apart from $HOME. */
 function isComputed(arg: string): boolean {
-  return /\$(?!\{?HOME\}?(\/|$))|`/.test(arg);
+  return (arg.includes("$") || arg.includes("`")) && COMPUTED.test(arg);
 }
 
 /** File names (or name globs) of private keys and credential stores. */
@@ -218,12 +225,12 @@ export function unwrap(argv: readonly string[]): readonly string[] {
         rest = rest.slice(1);
         break;
       } else if (a.startsWith("-")) {
-        if ((name === "sudo" || name === "doas") && (/^-[a-zA-Z]*[is][a-zA-Z]*$/.test(a) || a === "--login" || a === "--shell") && !/^-[a-zA-Z]*[lVhKkv]$/.test(a)) rootShellFlag = true;
+        if ((name === "sudo" || name === "doas") && ((isDash(a) && /^-[a-zA-Z]*[is][a-zA-Z]*$/.test(a)) || a === "--login" || a === "--shell") && !(isDash(a) && /^-[a-zA-Z]*[lVhKkv]$/.test(a))) rootShellFlag = true;
         const takesValue =
-          (name === "sudo" && /^-[ugCDhpTrU]$/.test(a)) || (name === "doas" && a === "-u") || (name === "nice" && a === "-n") ||
-          (name === "ionice" && /^-[cnp]$/.test(a)) || (name === "timeout" && /^-[sk]$/.test(a)) || (name === "xargs" && /^-[InLPEsda]$/.test(a)) ||
-          (name === "env" && /^-[uCS]$/.test(a)) || (name === "watch" && /^-[n]$/.test(a)) || (name === "taskset" && /^-[c]$/.test(a)) ||
-          (name === "flock" && /^-[wE]$/.test(a)) || (name === "stdbuf" && /^-[ioe]$/.test(a));
+          (name === "sudo" && (isDash(a) && /^-[ugCDhpTrU]$/.test(a))) || (name === "doas" && a === "-u") || (name === "nice" && a === "-n") ||
+          (name === "ionice" && (isDash(a) && /^-[cnp]$/.test(a))) || (name === "timeout" && (isDash(a) && /^-[sk]$/.test(a))) || (name === "xargs" && (isDash(a) && /^-[InLPEsda]$/.test(a))) ||
+          (name === "env" && (isDash(a) && /^-[uCS]$/.test(a))) || (name === "watch" && (isDash(a) && /^-[n]$/.test(a))) || (name === "taskset" && (isDash(a) && /^-[c]$/.test(a))) ||
+          (name === "flock" && (isDash(a) && /^-[wE]$/.test(a))) || (name === "stdbuf" && (isDash(a) && /^-[ioe]$/.test(a)));
         rest = rest.slice(takesValue ? 2 : 1);
       } else if ((name === "timeout" && /^[0-9.]+[smhd]?$/.test(a)) || (name === "taskset" && /^(0x)?[0-9a-f,-]+$/i.test(a)) || (name === "chrt" && /^\d+$/.test(a)) || (name === "flock" && rest.length > 1 && !rest[1]?.startsWith("-") && a.includes("/"))) {
         rest = rest.slice(1);
@@ -265,9 +272,11 @@ function finding(ctx: Ctx, ruleId: string, action: "block" | "escalate", reason:
   found.push(evidence ? { ruleId, action, reason, evidence: evidence.slice(0, 300) } : { ruleId, action, reason });
 }
 
+const LOCAL_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?|0\.0\.0\.0)$/i;
+
 /** Hosts that are this machine. */
 function isLocalHost(host: string): boolean {
-  return /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?|0\.0\.0\.0)$/i.test(host);
+  return LOCAL_HOST.test(host);
 }
 
 
@@ -301,7 +310,7 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
   }],
   [["rm", "rmdir", "unlink", "shred", "srm"], (ctx, name, args, operands, via, text) => {
     if (operands.some(isComputed)) finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names computed at run time.`, text);
-    const recursive = args.some((a) => /^-[a-zA-Z]*[rR]/.test(a) || a === "--recursive") || name === "shred";
+    const recursive = args.some((a) => (isDash(a) && /^-[a-zA-Z]*[rR]/.test(a)) || a === "--recursive") || name === "shred";
     for (const a of operands) addPath(ctx, a, "delete", recursive && name !== "shred" ? true : name === "shred", via);
     return true;
   }],
@@ -312,17 +321,18 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
       roots.push(a);
     }
     const deletes = args.includes("-delete") || args.some((a, i) => (a === "-exec" || a === "-execdir" || a === "-ok") && ["rm", "shred", "unlink", "srm"].includes(baseName(args[i + 1] ?? "")));
-    const selective = args.some((a) => /^-(i?name|i?path|i?regex|i?wholename|newer\w*|[amc](time|min)|size|empty|user|group|perm)$/.test(a));
+    const selective = args.some((a) => (isDash(a) && /^-(i?name|i?path|i?regex|i?wholename|newer\w*|[amc](time|min)|size|empty|user|group|perm)$/.test(a)));
     for (const r of roots.length > 0 ? roots : ["."]) addPath(ctx, r, deletes ? "delete" : "read", deletes, via, selective);
     // find … -exec CMD {} ; runs CMD on every match: judge CMD with the search root in place of {}.
     for (let i = 0; i < args.length; i++) {
-      if (!/^-(exec|execdir|ok|okdir)$/.test(args[i] as string)) continue;
+      const a = args[i] as string;
+      if (!(isDash(a) && /^-(exec|execdir|ok|okdir)$/.test(a))) continue;
       const end = args.findIndex((a, k) => k > i && (a === ";" || a === "\\;" || a === "+"));
       const inner = args.slice(i + 1, end < 0 ? undefined : end).map((a) => (a === "{}" ? (roots[0] ?? ".") : a));
       if (inner.length > 0 && !["rm", "shred", "unlink", "srm"].includes(baseName(inner[0] as string))) classifyCommand(ctx, unwrap(inner), text);
     }
-    const names = args.filter((_, i) => /^-i?name$/.test(args[i - 1] ?? ""));
-    const pathGlobs = args.filter((_, i) => /^-i?(path|wholename)$/.test(args[i - 1] ?? ""));
+    const names = args.filter((_, i) => i > 0 && isDash(args[i - 1] as string) && /^-i?name$/.test(args[i - 1] as string));
+    const pathGlobs = args.filter((_, i) => i > 0 && isDash(args[i - 1] as string) && /^-i?(path|wholename)$/.test(args[i - 1] as string));
     if (names.some(isKeyFileName) || pathGlobs.some((g) => /id_(rsa|dsa|ecdsa|ed25519)|\.(pem|kdbx|ppk)\b|credentials|\.netrc|\.git-credentials|\.ssh\//.test(g))) {
       finding(ctx, "cred.search", "escalate", "The command searches the disk for private keys or credential files.", text);
     }
@@ -344,17 +354,17 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
     return true;
   }],
   [["cp", "install", "ln"], (ctx, name, args, operands, via, text) => {
-    const recursive = args.some((a) => /^-[a-zA-Z]*[rRa]/.test(a) || a === "--recursive" || a === "--archive");
-    const files = args.filter((a, i) => !a.startsWith("-") && !(name === "install" && /^(-m|--mode|-o|-g|--owner|--group)$/.test(args[i - 1] ?? "")));
+    const recursive = args.some((a) => (isDash(a) && /^-[a-zA-Z]*[rRa]/.test(a)) || a === "--recursive" || a === "--archive");
+    const files = args.filter((a, i) => !a.startsWith("-") && !(name === "install" && i > 0 && isDash(args[i - 1] as string) && /^(-m|--mode|-o|-g|--owner|--group)$/.test(args[i - 1] as string)));
     files.forEach((a, i) => addPath(ctx, a, i === files.length - 1 && files.length > 1 ? "write" : "read", recursive, via));
-    const mode = args.find((_, i) => /^(-m|--mode)$/.test(args[i - 1] ?? "")) ?? args.find((a) => a.startsWith("--mode="))?.slice(7);
+    const mode = args.find((_, i) => i > 0 && isDash(args[i - 1] as string) && /^(-m|--mode)$/.test(args[i - 1] as string)) ?? args.find((a) => a.startsWith("--mode="))?.slice(7);
     if (name === "install" && mode && SETUID_MODE.test(mode)) finding(ctx, "priv.setuid", "block", "The command installs a file with the setuid/setgid bit.", text);
     return true;
   }],
   [["scp", "rsync", "sftp"], (ctx, name, args, operands, via, text) => {
     const remote = operands.find((a) => /^[^/\s]*@?[^/\s]+:/.test(a) && !/^[a-z]+:\/\//i.test(a));
     const dest = operands.at(-1);
-    if (name === "rsync" && dest && !remote && args.some((a) => /^--delete/.test(a))) addPath(ctx, dest, "delete", true, via);
+    if (name === "rsync" && dest && !remote && args.some((a) => (isDash(a) && /^--delete/.test(a)))) addPath(ctx, dest, "delete", true, via);
     operands.forEach((a, i) => {
       if (/^[^/\s]*@?[^/\s]+:/.test(a)) return;
       addPath(ctx, a, i === operands.length - 1 && operands.length > 1 && !remote ? "write" : "read", false, via);
@@ -366,14 +376,14 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
     return true;
   }],
   [["sed", "perl"], (ctx, name, args, operands, via, text) => {
-    if (args.some((a) => /^-[a-zA-Z]*i/.test(a) || a.startsWith("--in-place"))) {
+    if (args.some((a) => (isDash(a) && /^-[a-zA-Z]*i/.test(a)) || a.startsWith("--in-place"))) {
       for (const a of operands.slice(1)) addPath(ctx, a, "write", false, via);
       return true;
     }
     return false;
   }],
   [["chmod", "chown", "chgrp", "chattr", "setfacl"], (ctx, name, args, operands, via, text) => {
-    const recursive = args.some((a) => /^-[a-zA-Z]*R/.test(a) || a === "--recursive");
+    const recursive = args.some((a) => (isDash(a) && /^-[a-zA-Z]*R/.test(a)) || a === "--recursive");
     const mode = operands[0] ?? "";
     for (const a of operands.slice(1)) addPath(ctx, a, "write", recursive, via);
     if (name === "chmod" && SETUID_MODE.test(mode)) {
@@ -386,7 +396,7 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
     return true;
   }],
   [["useradd", "usermod", "adduser", "groupadd", "gpasswd", "visudo"], (ctx, name, args, operands, via, text) => {
-    if (name === "visudo" || args.some((a, i) => /^-[a-zA-Z]*o[a-zA-Z]*$/.test(a) && name !== "gpasswd" || (/^-[a-zA-Z]*u$/.test(a) && args[i + 1] === "0") || a === "--uid=0" || (a === "--uid" && args[i + 1] === "0") || a === "--non-unique" || /^(sudo|wheel|root|admin|docker|disk)$/.test(a) || /(^|,)(sudo|wheel|root|admin|docker|disk)(,|$)/.test(args[i + 1] ?? "") && /^-[a-zA-Z]*G$/.test(a))) {
+    if (name === "visudo" || args.some((a, i) => (isDash(a) && /^-[a-zA-Z]*o[a-zA-Z]*$/.test(a)) && name !== "gpasswd" || ((isDash(a) && /^-[a-zA-Z]*u$/.test(a)) && args[i + 1] === "0") || a === "--uid=0" || (a === "--uid" && args[i + 1] === "0") || a === "--non-unique" || /^(sudo|wheel|root|admin|docker|disk)$/.test(a) || /(^|,)(sudo|wheel|root|admin|docker|disk)(,|$)/.test(args[i + 1] ?? "") && (isDash(a) && /^-[a-zA-Z]*G$/.test(a)))) {
       finding(ctx, "priv.user", "block", "The command creates or changes an account with root or administrator rights.", text);
     } else finding(ctx, "priv.user-change", "escalate", "The command creates or changes a system account.", text);
     return true;
@@ -407,16 +417,16 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
     const sub = args.slice(k);
     const hostMount = (v: string | undefined) => v !== undefined && (/^\/(:|$)|^\/(etc|root|var\/run\/docker\.sock|proc|sys|dev|boot)(:|$|\/)/.test(v) || /(^|,)(source|src)=\/(,|$|etc|root|var\/run\/docker\.sock)/.test(v));
     if (/^(run|create|exec)$/.test(sub[0] ?? "") && sub.some((a, i) =>
-      a === "--privileged" || /^--(pid|net|network|ipc|userns|uts)=host$/.test(a) || ((a === "--pid" || a === "--net" || a === "--network" || a === "--ipc") && sub[i + 1] === "host") ||
-      ((a === "-v" || a === "--volume" || a === "--mount") && hostMount(sub[i + 1])) || (/^--(volume|mount)=/.test(a) && hostMount(a.slice(a.indexOf("=") + 1))) ||
-      (/^--cap-add/.test(a) && /SYS_ADMIN|ALL|SYS_PTRACE|SYS_MODULE|DAC_READ_SEARCH/.test(`${a} ${sub[i + 1] ?? ""}`)) ||
-      (/^--security-opt/.test(a) && /unconfined|no-new-privileges=false/.test(`${a} ${sub[i + 1] ?? ""}`)) || (a === "--device" && /^\/dev\/(sd|nvme|mem|kmem)/.test(sub[i + 1] ?? "")))) {
+      a === "--privileged" || (isDash(a) && /^--(pid|net|network|ipc|userns|uts)=host$/.test(a)) || ((a === "--pid" || a === "--net" || a === "--network" || a === "--ipc") && sub[i + 1] === "host") ||
+      ((a === "-v" || a === "--volume" || a === "--mount") && hostMount(sub[i + 1])) || ((isDash(a) && /^--(volume|mount)=/.test(a)) && hostMount(a.slice(a.indexOf("=") + 1))) ||
+      ((isDash(a) && /^--cap-add/.test(a)) && /SYS_ADMIN|ALL|SYS_PTRACE|SYS_MODULE|DAC_READ_SEARCH/.test(`${a} ${sub[i + 1] ?? ""}`)) ||
+      ((isDash(a) && /^--security-opt/.test(a)) && /unconfined|no-new-privileges=false/.test(`${a} ${sub[i + 1] ?? ""}`)) || (a === "--device" && /^\/dev\/(sd|nvme|mem|kmem)/.test(sub[i + 1] ?? "")))) {
       finding(ctx, "priv.container-escape", "block", "The container is given the host's root filesystem, devices, capabilities or namespaces.", text);
     }
     return false;
   }],
   [["nsenter"], (ctx, name, args, operands, via, text) => {
-    if (args.some((a, i) => (/^-[a-zA-Z]*t$/.test(a) && args[i + 1] === "1") || a === "--target=1" || (a === "--target" && args[i + 1] === "1"))) {
+    if (args.some((a, i) => ((isDash(a) && /^-[a-zA-Z]*t$/.test(a)) && args[i + 1] === "1") || a === "--target=1" || (a === "--target" && args[i + 1] === "1"))) {
       finding(ctx, "priv.container-escape", "block", "The command enters the namespaces of the host's init process.", text);
     }
     return true;
@@ -448,12 +458,12 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
     return true;
   }],
   [["history"], (ctx, name, args, operands, via, text) => {
-    if (args.some((a) => /^-[a-z]*[cdw]/.test(a))) finding(ctx, "safeguard.history", "block", "The command erases the shell history that records what was done.", text);
+    if (args.some((a) => (isDash(a) && /^-[a-z]*[cdw]/.test(a)))) finding(ctx, "safeguard.history", "block", "The command erases the shell history that records what was done.", text);
     return true;
   }],
   [["unset", "export", "declare", "typeset"], (ctx, name, args, operands, via, text) => {
     if (args.some((a) => disablesHistory(name, a))) finding(ctx, "safeguard.history", "block", "The command disables the shell history that records what was done.", text);
-    if ((name === "export" || name === "declare" || name === "typeset") && args.every((a) => /^-[a-zA-Z]*[px]?$/.test(a))) ctx.s.envDump = true;
+    if ((name === "export" || name === "declare" || name === "typeset") && args.every((a) => (isDash(a) && /^-[a-zA-Z]*[px]?$/.test(a)))) ctx.s.envDump = true;
     return true;
   }],
   [["set"], (ctx, name, args, operands, via, text) => {
@@ -489,13 +499,13 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
       finding(ctx, "shell.reverse-shell", "block", `${name} is asked to attach a program to a network connection.`, text);
     }
     const host = operands.find((a) => !/^\d+$/.test(a));
-    if (host && !isLocalHost(host) && !args.some((a) => /^-[a-z]*l/.test(a))) ctx.s.sends++;
+    if (host && !isLocalHost(host) && !args.some((a) => (isDash(a) && /^-[a-z]*l/.test(a)))) ctx.s.sends++;
     for (const a of operands) if (looksLikePath(a)) addPath(ctx, a, "read", false, via);
     return true;
   }],
   [["ssh", "autossh"], (ctx, name, args, operands, via, text) => {
     const dest = operands.find((a) => a.includes("@") || /^[a-z0-9.-]+\.[a-z]{2,}$|^\d+\.\d+\.\d+\.\d+$/i.test(a));
-    if (args.some((a, i) => /^-[a-zA-Z]*[RD]$/.test(a) && args[i + 1] !== undefined) || args.some((a) => /^-[RD]\d/.test(a)) || args.some((a, i) => /^-o/.test(a) && /(Remote|Dynamic)Forward|PermitRemoteOpen|Tunnel\s*=?\s*(yes|point|ethernet)/i.test(`${a} ${args[i + 1] ?? ""}`))) {
+    if (args.some((a, i) => (isDash(a) && /^-[a-zA-Z]*[RD]$/.test(a)) && args[i + 1] !== undefined) || args.some((a) => (isDash(a) && /^-[RD]\d/.test(a))) || args.some((a, i) => (isDash(a) && /^-o/.test(a)) && /(Remote|Dynamic)Forward|PermitRemoteOpen|Tunnel\s*=?\s*(yes|point|ethernet)/i.test(`${a} ${args[i + 1] ?? ""}`))) {
       finding(ctx, "net.tunnel", "escalate", "The command opens a tunnel that exposes this machine through another host.", text);
     }
     if (dest && !isLocalHost(dest.slice(dest.indexOf("@") + 1))) ctx.s.sends++;
@@ -514,27 +524,27 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
   }],
   [["curl", "wget", "http", "https", "xh"], (ctx, name, args, operands, via, text) => {
       const env = ctx.s.env;
-    const upload = args.some((a) => /^(-d|--data(-\w+)?|-F|--form|-T|--upload-file|--post-file|--post-data|--body-file|-X(POST|PUT)?|--request)$/.test(a) || /^--data(-\w+)?=/.test(a) || /^--post-(file|data)=/.test(a));
+    const upload = args.some((a) => isDash(a) && (/^(-d|--data(-\w+)?|-F|--form|-T|--upload-file|--post-file|--post-data|--body-file|-X(POST|PUT)?|--request)$/.test(a) || /^--data(-\w+)?=/.test(a) || /^--post-(file|data)=/.test(a)));
     const hosts = args.map(urlHost).filter((h): h is string => h !== undefined);
     const remote = hosts.some((h) => !isLocalHost(h));
     args.forEach((a, i) => {
       const prev = args[i - 1] ?? "";
-      if (a.startsWith("@") && /^(-d|--data(-\w+)?|-F|--form)$/.test(prev)) addPath(ctx, a.slice(1), "read", false, via);
-      else if (/^[a-z]+=@/.test(a) && /^(-F|--form)$/.test(prev)) addPath(ctx, a.slice(a.indexOf("@") + 1), "read", false, via);
-      else if (/^(-T|--upload-file|--post-file|--body-file)$/.test(prev)) addPath(ctx, a, "read", false, via);
-      else if (/^--post-file=/.test(a)) addPath(ctx, a.slice(a.indexOf("=") + 1), "read", false, via);
-      else if ((/^(-o|--output|--output-document)$/.test(prev) || (name === "curl" && /^-[a-zA-Z]*o$/.test(prev)) || (name === "wget" && /^-[a-zA-Z]*O$/.test(prev))) && !a.startsWith("-")) {
+      if (a.startsWith("@") && (isDash(prev) && /^(-d|--data(-\w+)?|-F|--form)$/.test(prev))) addPath(ctx, a.slice(1), "read", false, via);
+      else if (/^[a-z]+=@/.test(a) && (isDash(prev) && /^(-F|--form)$/.test(prev))) addPath(ctx, a.slice(a.indexOf("@") + 1), "read", false, via);
+      else if ((isDash(prev) && /^(-T|--upload-file|--post-file|--body-file)$/.test(prev))) addPath(ctx, a, "read", false, via);
+      else if ((isDash(a) && /^--post-file=/.test(a))) addPath(ctx, a.slice(a.indexOf("=") + 1), "read", false, via);
+      else if (((isDash(prev) && /^(-o|--output|--output-document)$/.test(prev)) || (name === "curl" && (isDash(prev) && /^-[a-zA-Z]*o$/.test(prev))) || (name === "wget" && (isDash(prev) && /^-[a-zA-Z]*O$/.test(prev)))) && !a.startsWith("-")) {
         addPath(ctx, a, "write", false, via);
         (ctx.s.downloads ??= new Set()).add(lexicalPath(a, env));
       }
     });
-    if (name === "curl" && args.some((a) => /^-[a-zA-Z]*O[a-zA-Z]*$/.test(a) || a === "--remote-name")) {
+    if (name === "curl" && args.some((a) => (isDash(a) && /^-[a-zA-Z]*O[a-zA-Z]*$/.test(a)) || a === "--remote-name")) {
       for (const a of args) {
         const h = urlHost(a);
         if (h) (ctx.s.downloads ??= new Set()).add(lexicalPath(a.slice(a.lastIndexOf("/") + 1).split("?")[0] ?? "", env));
       }
     }
-    if (name === "wget" && !args.some((a) => /^-[a-zA-Z]*O$/.test(a) || a.startsWith("--output-document"))) {
+    if (name === "wget" && !args.some((a) => (isDash(a) && /^-[a-zA-Z]*O$/.test(a)) || a.startsWith("--output-document"))) {
       for (const a of args) if (urlHost(a)) (ctx.s.downloads ??= new Set()).add(lexicalPath(a.slice(a.lastIndexOf("/") + 1).split("?")[0] ?? "", env));
     }
     if (remote && (upload || args.some((a) => a.startsWith("@")))) ctx.s.sends++;
@@ -560,7 +570,7 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
   [["tar", "zip", "7z"], (ctx, name, args, operands, via, text) => {
     const dirIndex = args.findIndex((a) => a === "-C" || a === "--directory");
     const base = dirIndex >= 0 ? args[dirIndex + 1] : undefined;
-    const files = args.filter((a, i) => !a.startsWith("-") && i !== dirIndex + 1 && !(name === "tar" && i === 0 && /^[a-zA-Z]+$/.test(a)) && !(/^-[a-zA-Z]*f$/.test(args[i - 1] ?? "")));
+    const files = args.filter((a, i) => !a.startsWith("-") && i !== dirIndex + 1 && !(name === "tar" && i === 0 && /^[a-zA-Z]+$/.test(a)) && !(i > 0 && isDash(args[i - 1] as string) && /^-[a-zA-Z]*f$/.test(args[i - 1] as string)));
     for (const a of files) {
       const path = base && !a.startsWith("/") && !a.startsWith("~") ? `${base.replace(/\/+$/, "")}/${a}` : a;
       if (looksLikePath(path) || a === "~" || base) addPath(ctx, path, "read", true, via);
@@ -798,13 +808,13 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: stri
     return;
   }
   if ((flags & SHELL) !== 0) {
-    const i = real.findIndex((a, k) => k > 0 && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(a));
+    const i = real.findIndex((a, k) => k > 0 && (isDash(a) && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(a)));
     if (i > 0 && real[i + 1] !== undefined) {
       const script = real[i + 1] as string;
       if (/\{\}/.test(script) && argv.some((a) => baseName(a) === "xargs")) finding(ctx, "shell.dynamic-command", "escalate", "xargs feeds text from its input to a shell as commands.", text);
       analyseSource(ctx, script);
     }
-    const interactive = real.slice(1).some((a) => /^-[a-zA-Z]*i/.test(a) || a === "-l" || a === "--login") || (real.length === 1 && cachedArgv(ctx.s, cmd)?.piped !== true);
+    const interactive = real.slice(1).some((a) => (isDash(a) && /^-[a-zA-Z]*i/.test(a)) || a === "-l" || a === "--login") || (real.length === 1 && cachedArgv(ctx.s, cmd)?.piped !== true);
     if (interactive && i < 0) {
       if (viaSudo) finding(ctx, "priv.root-shell", "block", "The command opens a root shell.", text);
       if (cmd.redirects.some((r) => r.type === "Redirect" && DEV_SOCKET.test(r.target?.value ?? ""))) {
@@ -860,7 +870,7 @@ function fedCode(ctx: Ctx, part: SyntaxNode, interpreter: string, text: string):
       if (echoed || !mayNest(n)) return;
       if (n.type === "Command") {
         const av = realArgv(ctx.s, n);
-        if (av[0] === "echo" || av[0] === "printf") echoed = av.slice(1).filter((a) => !/^-[neE]+$/.test(a));
+        if (av[0] === "echo" || av[0] === "printf") echoed = av.slice(1).filter((a) => !(isDash(a) && /^-[neE]+$/.test(a)));
       }
       forEachChild(n, find);
     };
@@ -919,7 +929,7 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
     else if (upstream.some((n) => DECODERS.has(n) && n !== "printf") || (upstream.includes("printf") && /\\x[0-9a-f]{2}|\\[0-7]{3}/i.test(source))) {
       finding(ctx, "shell.obfuscated-exec", "block", "Encoded text is decoded and piped into an interpreter, hiding what runs.", source.slice(stages[0]?.pos ?? 0, stage.end));
     } else if (SHELLS.has(name)) {
-      if (real.slice(1).some((a) => /^-[a-zA-Z]*i/.test(a)) && stageNames.some((n) => n === "nc" || n === "ncat" || n === "netcat" || n === "telnet" || n === "socat" || n === "openssl")) {
+      if (real.slice(1).some((a) => (isDash(a) && /^-[a-zA-Z]*i/.test(a))) && stageNames.some((n) => n === "nc" || n === "ncat" || n === "netcat" || n === "telnet" || n === "socat" || n === "openssl")) {
         finding(ctx, "shell.reverse-shell", "block", "A shell's input and output are wired to a network connection.", source.slice(stages[0]?.pos ?? 0, stages.at(-1)?.end ?? stage.end));
       }
       const prev = stages[i - 1];
@@ -927,7 +937,7 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
       const prevArgv = prev?.type === "Command" ? realArgv(ctx.s, prev) : [];
       if (heredoc?.type === "HereDoc") analyseSource(ctx, heredoc.body.text);
       else if (prevArgv[0] === "echo" || prevArgv[0] === "printf") {
-        const raw = prevArgv.slice(1).filter((a) => !/^-[neE]+$/.test(a)).join(" ");
+        const raw = prevArgv.slice(1).filter((a) => !(isDash(a) && /^-[neE]+$/.test(a))).join(" ");
         const decoded = decodeEscapes(raw);
         if (decoded !== raw) finding(ctx, "shell.obfuscated-exec", "block", "Escaped text is decoded and executed by a shell, hiding what runs.", source.slice(stages[0]?.pos ?? 0, stage.end));
         analyseSource(ctx, decoded);
@@ -995,7 +1005,7 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
       const stdin = [heredoc?.type === "HereDoc" ? heredoc.body.text : undefined, herestring?.type === "HereString" ? herestring.target?.value : undefined];
       for (const code of stdin) {
         if (code === undefined) continue;
-        if (SHELLS.has(name) && !real.slice(1).some((a) => /^-[a-zA-Z]*c/.test(a))) analyseSource(ctx, code);
+        if (SHELLS.has(name) && !real.slice(1).some((a) => (isDash(a) && /^-[a-zA-Z]*c/.test(a)))) analyseSource(ctx, code);
         else if (isInterpreter(name) && real.slice(1).every((a) => a === "-" || a.startsWith("-"))) analyseCode(ctx, code, name, source.slice(node.pos, node.end));
       }
     }
