@@ -253,14 +253,24 @@ function createWriter(dir: string, options: AuditOptions): Writer {
       scheduled = false;
       flushing = flush().finally(() => {
         flushing = undefined;
+        // Records appended after the loop's last look (by callers woken up by it) go out now.
+        if (filling.pending.length > 0) scheduleFlush();
       });
     });
   }
 
+  // Records of a burst share their millisecond: format it once.
+  let lastMs = Number.NaN;
+  let lastIso = "";
   function enqueue(entry: AuditEntry): Promise<AuditRecord> {
     const date = now();
+    const ms = date.getTime();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = date.toISOString();
+    }
     const lines = filling.lines;
-    const record = sealInto(lines, entry, { seq: seq + 1, time: date.toISOString(), instance, prev: lastHash });
+    const record = sealInto(lines, entry, { seq: seq + 1, time: lastIso, instance, prev: lastHash });
     seq = record.seq;
     lastHash = record.hash;
     const { promise, resolve, reject } = Promise.withResolvers<AuditRecord>();
@@ -297,13 +307,18 @@ function createWriter(dir: string, options: AuditOptions): Writer {
 
   return {
     refs: 0,
-    async append(entry) {
-      open();
-      while (recoveries.length > 0) enqueue(recoveries.shift() as AuditEntry).catch(() => undefined);
-      const p = enqueue(entry);
-      sinceCheckpoint++;
-      maybeCheckpoint();
-      return p;
+    append(entry) {
+      // Not async: one promise per record, the one its batch's fsync settles.
+      try {
+        open();
+        while (recoveries.length > 0) enqueue(recoveries.shift() as AuditEntry).catch(() => undefined);
+        const p = enqueue(entry);
+        sinceCheckpoint++;
+        maybeCheckpoint();
+        return p;
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
     },
     status() {
       const s: AuditStatus = { ok: failure === undefined, dir: options.dir, records: durableSeq, lastHash: durableHash, commits };
@@ -354,8 +369,12 @@ export function createAuditLog(options: AuditOptions): AuditLog {
   }
 
   return {
-    async append(entry) {
-      return attach().append(entry);
+    append(entry) {
+      try {
+        return attach().append(entry);
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
     },
     status() {
       if (writer) return { ...writer.status(), dir: options.dir };

@@ -87,19 +87,27 @@ export function sealInto(out: LineBuffer, entry: AuditEntry, chain: ChainFields)
   const buf = out.bytes;
   const start = out.used;
   const end = start + buf.write(text, start);
-  const at = buf.indexOf(HASH_SLOT_BYTES, start);
+  // All ASCII (the usual case): string offsets are byte offsets, and searching the string is cheaper.
+  const at = end - start === text.length ? start + text.indexOf(HASH_SLOT) : buf.indexOf(HASH_SLOT_BYTES, start);
   // at points at the digits of `"hash":"…"`, a top-level member that is never last ("instance" follows).
   const first = buf[at - 9] === OPEN_OBJECT;
-  if (at < 0 || at + 66 > end || (!first && buf[at - 9] !== COMMA) || !HASH_KEY.equals(buf.subarray(at - 8, at))) {
-    throw new Error("audit record: the hash member is not where canonical JSON puts it");
-  }
+  let keyOk = at >= start + 9 && at + 66 <= end && (first || buf[at - 9] === COMMA);
+  for (let k = 0; keyOk && k < 8; k++) keyOk = buf[at - 8 + k] === HASH_KEY[k];
+  if (!keyOk) throw new Error("audit record: the hash member is not where canonical JSON puts it");
   const cutStart = first ? at - 8 : at - 9;
   const cutEnd = first ? at + 66 : at + 65;
   const shift = cutEnd - cutStart;
-  // Hash the text without the member: move what precedes it up against what follows, hash, move it back.
-  buf.copyWithin(start + shift, start, cutStart);
-  const hash = createHashHex(buf.subarray(start + shift, end));
-  buf.copyWithin(start, start + shift, cutEnd);
+  // Hash the text without the member: close the gap from the shorter side, hash, move it back.
+  let hash: string;
+  if (cutStart - start <= end - cutEnd) {
+    buf.copyWithin(start + shift, start, cutStart);
+    hash = createHashHex(buf.subarray(start + shift, end));
+    buf.copyWithin(start, start + shift, cutEnd);
+  } else {
+    buf.copyWithin(cutStart, cutEnd, end);
+    hash = createHashHex(buf.subarray(start, end - shift));
+    buf.copyWithin(cutEnd, cutStart, end - shift);
+  }
   buf.write(first ? `"hash":"${hash}",` : `,"hash":"${hash}"`, cutStart, "latin1");
   buf[end] = 0x0a;
   out.used = end + 1;

@@ -22,7 +22,8 @@ export function isCanonicalReady(value: unknown, depth = 0): boolean {
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
           const v: unknown = value[i];
-          if (v !== undefined && typeof v !== "function" && !isCanonicalReady(v, depth + 1)) return false;
+          if (typeof v === "string" || typeof v === "boolean" || v === null || v === undefined || typeof v === "function") continue;
+          if (!isCanonicalReady(v, depth + 1)) return false;
         }
         return true;
       }
@@ -37,7 +38,9 @@ export function isCanonicalReady(value: unknown, depth = 0): boolean {
         if (k === "toJSON") return false;
         last = k;
         const v: unknown = (value as Record<string, unknown>)[k];
-        if (v !== undefined && typeof v !== "function" && !isCanonicalReady(v, depth + 1)) return false;
+        // Primitives inline: most members are strings.
+        if (typeof v === "string" || typeof v === "boolean" || v === null || v === undefined || typeof v === "function") continue;
+        if (!isCanonicalReady(v, depth + 1)) return false;
       }
       return true;
     }
@@ -142,12 +145,13 @@ export function prepareCanonical(obj: Record<string, unknown>): boolean {
   if (Object.getPrototypeOf(obj) !== OBJECT_PROTO) return false;
   let last: string | undefined;
   for (const k in obj) {
-    if ((last !== undefined && !(last < k)) || k === "toJSON" || !Object.hasOwn(obj, k)) return false;
+    if ((last !== undefined && !(last < k)) || k === "toJSON") return false;
     last = k;
     const v = obj[k];
-    if (v === undefined || typeof v === "function" || isCanonicalReady(v, 1)) continue;
+    if (typeof v === "string" || typeof v === "boolean" || v === null || v === undefined || typeof v === "function" || isCanonicalReady(v, 1)) continue;
+    // (for…in also lists inherited keys, which JSON.stringify skips: only own members are replaced)
     const c = canonicalCopy(v, 1);
-    if (c === NO_COPY) return false;
+    if (c === NO_COPY || !Object.hasOwn(obj, k)) return false;
     obj[k] = c;
   }
   return true;
