@@ -3,10 +3,11 @@ import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** What the mock answers for one scenario: a tool call, or plain assistant text. */
-export type ScriptedReply =
-  | { readonly tool: string; readonly args: Readonly<Record<string, unknown>> }
-  | { readonly text: string };
+/** One scripted tool call. */
+export type ScriptedToolCall = { readonly tool: string; readonly args: Readonly<Record<string, unknown>> };
+
+/** What the mock answers for one scenario: a tool call, several in turn (one per model request), or plain assistant text. */
+export type ScriptedReply = ScriptedToolCall | { readonly steps: readonly ScriptedToolCall[] } | { readonly text: string };
 
 /** Picks the reply to the latest user message (internal-context messages already removed). */
 export type ReplyFn = (lastUserText: string) => ScriptedReply;
@@ -87,12 +88,21 @@ type Decision = { kind: "tool"; name: string; args: Readonly<Record<string, unkn
 function decide(body: unknown, reply: ReplyFn): Decision {
   const messages = messagesOf(body).filter((m) => !isInternalContext(m));
   const last = messages.at(-1);
+  const userAt = messages.findLastIndex((m) => m.role === "user");
+  const lastUser = messages[userAt];
   if (last?.role === "tool") {
+    // A multi-step scenario issues its next call after each tool result (counted since the user's message).
+    const r = reply(contentText(lastUser?.content));
+    const next = "steps" in r ? r.steps[messages.slice(userAt + 1).filter((m) => m.role === "tool").length] : undefined;
+    if (next) return { kind: "tool", name: next.tool, args: next.args };
     const result = contentText(last.content).slice(0, TOOL_RESULT_ECHO_CHARS);
     return { kind: "text", text: `MOCK-FINAL: tool result was: ${result}` };
   }
-  const lastUser = messages.findLast((m) => m.role === "user");
   const r = reply(contentText(lastUser?.content));
+  if ("steps" in r) {
+    const first = r.steps[0];
+    return first ? { kind: "tool", name: first.tool, args: first.args } : { kind: "text", text: "MOCK-TEXT: empty steps" };
+  }
   return "tool" in r ? { kind: "tool", name: r.tool, args: r.args } : { kind: "text", text: r.text };
 }
 
