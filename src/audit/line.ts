@@ -222,7 +222,7 @@ function scanObject(b: Buffer, i: number, end: number, depth: number): number {
     if (b[i + 1] !== COLON) return NOT_SURE;
     i += 2;
     const field = depth === 1 ? topLevelField(b, keyStart, keyStart + keyLen, i, end) : 0;
-    i = field === 0 ? scanValue(b, i, end, depth) : field;
+    i = field !== 0 ? field : b[i] === QUOTE ? scanString(b, i, end) : scanValue(b, i, end, depth);
     if (i < 0) return NOT_SURE;
     const c = b[i];
     if (c === COMMA) i++;

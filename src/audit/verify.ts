@@ -18,9 +18,6 @@ const NEWLINE = 0x0a;
 /** What verify needs of one line, or the problem that stops it. */
 type Checked = { ok: true; hash: string; seq: number; prev: string; checkpoint: AuditRecord | undefined } | { ok: false; seq: number | null; problem: string };
 
-/** The hash member of the line being checked, kept while its place in the buffer is reused (see checkLine). */
-const member = Buffer.allocUnsafe(80);
-
 /**
  * The exact check, for lines the byte scanner was not sure of: the line must parse to an object whose canonical
  * JSON is the line itself, so no two readers can see different content in bytes that hash the same.
@@ -47,12 +44,6 @@ function checkExactly(text: string, validUtf8: boolean): Checked {
   return { ok: true, hash: record.hash, seq, prev: typeof record.prev === "string" ? record.prev : "", checkpoint: record.kind === "checkpoint" ? record : undefined };
 }
 
-/** Hex digits at `at` equal to `hex` (a byte loop: cheaper than decoding 64 bytes to compare strings). */
-function hexAt(buf: Buffer, at: number, hex: string): boolean {
-  for (let k = 0; k < 64; k++) if (buf[at + k] !== hex.charCodeAt(k)) return false;
-  return true;
-}
-
 const fields = emptyLineFields();
 const accepted: Checked & { ok: true; end: number } = { ok: true, end: 0, hash: GENESIS_HASH, seq: 0, prev: GENESIS_HASH, checkpoint: undefined };
 
@@ -62,15 +53,16 @@ const accepted: Checked & { ok: true; end: number } = { ok: true, end: 0, hash: 
  * place (the line is put back when it has to be reported). An accepted line's result object is reused by the next.
  */
 function checkLine(buf: Buffer, start: number, fileIsUtf8: boolean, prevHash: string): Checked & { end: number } {
-  if (fileIsUtf8 && scanLine(buf, start, buf.length, fields) && hexAt(buf, fields.prevAt, prevHash)) {
-    // The scan leaves `hash` and `prev` unread: equal to the digest and to the previous hash, the line is canonical.
+  // The scan leaves `hash` and `prev` unread: equal to the digest and to the previous hash, the line is canonical.
+  // (latin1 maps bytes to characters one to one, so these compare the bytes themselves.)
+  if (fileIsUtf8 && scanLine(buf, start, buf.length, fields) && buf.toString("latin1", fields.prevAt, fields.prevAt + 64) === prevHash) {
     const { cutStart, cutEnd, hashAt, end } = fields;
     const checkpoint = fields.checkpoint ? (JSON.parse(buf.toString("utf8", start, end)) as AuditRecord) : undefined;
+    const member = buf.toString("latin1", cutStart, cutEnd);
     const shift = cutEnd - cutStart;
-    for (let k = 0; k < shift; k++) member[k] = buf[cutStart + k] as number; // (Buffer#copy allocates a view)
     buf.copyWithin(start + shift, start, cutStart);
     const h = hash("sha256", buf.subarray(start + shift, end), "hex");
-    if (hexAt(member, hashAt - cutStart, h)) {
+    if (member.slice(hashAt - cutStart, hashAt - cutStart + 64) === h) {
       accepted.end = end;
       accepted.hash = h;
       accepted.seq = fields.seq;
@@ -79,7 +71,7 @@ function checkLine(buf: Buffer, start: number, fileIsUtf8: boolean, prevHash: st
       return accepted;
     }
     buf.copyWithin(start, start + shift, cutEnd);
-    member.copy(buf, cutStart, 0, shift);
+    buf.write(member, cutStart, "latin1");
   }
   // Unsure, or about to report a break: the exact check names the problem.
   const nl = buf.indexOf(NEWLINE, start);
