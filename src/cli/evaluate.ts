@@ -17,6 +17,13 @@ type Case = {
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : typeof v === "number" ? String(v) : undefined);
 
 /** One evaluate line -> the gate's input. Returns a reason string when the line is unusable. */
+/**
+ * A line without requester fields is a call of the local operator, as `openclaw agent --local` runs are
+ * (OpenClaw gives them {senderIsOwner: true}): so `agent:main:main` lines are the owner's private session.
+ * The hook itself never assumes this: a missing requester there counts as shared.
+ */
+export const LOCAL_OPERATOR = { senderIsOwner: true } as const;
+
 export function caseToInput(line: string): { ok: true; id: unknown; input: GateInput } | { ok: false; reason: string } {
   let parsed: unknown;
   try {
@@ -30,7 +37,7 @@ export function caseToInput(line: string): { ok: true; id: unknown; input: GateI
   const requester =
     c.channel !== undefined || c.senderId !== undefined || c.senderIsOwner !== undefined
       ? { channel: str(c.channel), senderId: str(c.senderId), senderIsOwner: typeof c.senderIsOwner === "boolean" ? c.senderIsOwner : undefined }
-      : undefined;
+      : { ...LOCAL_OPERATOR };
   return {
     ok: true,
     id: c.id ?? null,

@@ -1,4 +1,5 @@
 // npm run eval: decisions over the labelled corpora in ../shared/data (or EVAL_DATA), per corpus and category.
+import { LOCAL_OPERATOR } from "../../src/cli/evaluate.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +24,8 @@ export async function evaluateCorpus(gate: Gate, name: string, file: string, fil
   const rows = readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Row).filter(filter);
   const report: CorpusReport = { corpus: name, total: empty(), categories: {}, misses: [] };
   for (const row of rows) {
-    const r = await gate.decide({ tool: row.tool, params: row.params ?? row.args ?? {}, sessionKey: row.sessionKey ?? "agent:main:main" });
+    // As `otheru-coordinator evaluate` reads a line without requester fields: the local operator.
+    const r = await gate.decide({ tool: row.tool, params: row.params ?? row.args ?? {}, sessionKey: row.sessionKey ?? "agent:main:main", requester: { ...LOCAL_OPERATOR } });
     const category = row.category ?? row.suite ?? "all";
     const t = (report.categories[category] ??= empty());
     const bad = MALICIOUS.has(row.label);
