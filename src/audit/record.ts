@@ -21,9 +21,10 @@ export function recordHash(record: Omit<AuditRecord, "hash"> | Record<string, un
 export type ChainFields = { seq: number; time: string; instance: string; prev: string };
 
 /**
- * Keys an entry can list, in sorted order among its own, so the record is a copy of it with these filled in and
+ * Keys an entry can list, in sorted order among its own, so the record is the entry with these filled in and
  * serialises in one JSON.stringify (what the trail does for every call): `{ args, …, hash: "", instance: "", …,
- * prev: "", …, seq: 0, …, time: "", …, v: 1 }`. Entries without them are sorted here instead.
+ * prev: "", …, seq: 0, …, time: "", …, v: 1 }`. Such an entry becomes the record (append takes it over); entries
+ * without them are copied in sorted order instead.
  */
 export const CHAIN_KEYS = ["hash", "instance", "prev", "seq", "time", "v"] as const;
 
@@ -56,7 +57,11 @@ function ensureRoom(out: LineBuffer, extra: number): void {
 function recordFrom(entry: AuditEntry, chain: ChainFields): Record<string, unknown> {
   const e = entry as Record<string, unknown>;
   let rec: Record<string, unknown>;
-  if ("hash" in e && "instance" in e && "prev" in e && "seq" in e && "time" in e && "v" in e) {
+  if (e.hash === "" && e.seq === 0 && e.instance === "" && e.prev === "" && e.time === "" && Object.hasOwn(e, "v")) {
+    // A fresh skeleton (placeholders untouched): the record is the entry itself, filled in. Once filled, it no
+    // longer looks fresh, so an entry appended twice is copied the second time.
+    rec = e;
+  } else if ("hash" in e && "instance" in e && "prev" in e && "seq" in e && "time" in e && "v" in e) {
     rec = { ...e };
   } else {
     const keys = Object.keys(e);

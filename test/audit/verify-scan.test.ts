@@ -144,6 +144,21 @@ describe("verify: the byte scanner only says yes where the exact check would", (
   });
 });
 
+test("a skeleton entry becomes the record; appended again, it is copied", async () => {
+  const dir = fresh();
+  const log = createAuditLog(opts(dir));
+  const entry = { b: { z: 1, a: 2 }, hash: "", instance: "", kind: "admin" as const, prev: "", seq: 0, time: "", v: 1 };
+  const first = await log.append(entry);
+  const second = await log.append(entry);
+  await log.close();
+  assert.equal(first, entry);
+  assert.notEqual(second, entry);
+  assert.deepEqual([first.seq, second.seq, second.prev === first.hash], [1, 2, true]);
+  const lines = readFileSync(fileOf(dir), "utf8").trim().split("\n");
+  assert.match(lines[0] as string, /^\{"b":\{"a":2,"z":1\},"hash":"[0-9a-f]{64}","instance":/);
+  assert.ok((await verifyAuditDir(dir)).ok);
+});
+
 describe("trail records are built canonical: keys sorted, so the log serialises them in one pass", () => {
   const r = createRedactor([], Buffer.alloc(32, 1));
   test("call.before and call.after", async () => {
