@@ -169,8 +169,8 @@ const IFS_REF = /\$\{IFS\}|\$IFS(?![A-Za-z0-9_])|\$\{IFS:[^}]*\}/g;
 const BLANKS = /\s+/;
 
 /** Word -> the argument strings the shell would pass (appended to `out`): quotes removed, braces expanded, $IFS split. */
-function pushWordValues(vars: ReadonlyMap<string, string> | undefined, word: Word, out: string[]): void {
-  const raw = substituteVars(vars, word, wordValue(word));
+function pushWordValues(vars: ReadonlyMap<string, string> | undefined, word: Word, value: string, out: string[]): void {
+  const raw = substituteVars(vars, word, value);
   // Cheap text checks first: touching `parts` makes unbash build them.
   const braces = raw.includes("{") && raw.includes("}") && hasPart(word, "BraceExpansion");
   if (!raw.includes("IFS")) {
@@ -655,12 +655,13 @@ function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command
   let dynamic = false;
   let nameWord = "";
   if (cmd.name) {
-    pushWordValues(vars, cmd.name, argv);
     nameWord = wordValue(cmd.name);
+    pushWordValues(vars, cmd.name, nameWord, argv);
     dynamic = hasDynamicPart(cmd.name);
   }
-  for (const a of cmd.args) {
-    if (a.type === "Word") pushWordValues(vars, a, argv);
+  // cmd.args is the suffix without its redirects: skipping them here spares unbash filtering the list.
+  for (const a of cmd.suffix) {
+    if (a.type === "Word") pushWordValues(vars, a, wordValue(a), argv);
     else if (a.type === "Assignment") argv.push(a.value.type === "Word" ? `${a.name}=${a.value.value}` : `${a.name}=()`);
   }
   return { cmd, argv, dynamic, nameWord, real: undefined, names: undefined, piped: false, feeds: false };
@@ -716,7 +717,8 @@ function analyseCode(ctx: Ctx, code: string, interpreter: string, evidence: stri
 
 /** Analyse one simple command (after expansion and unwrapping), recursing into nested code. */
 function analyseCommand(ctx: Ctx, cmd: Command, source: string, redirects: readonly Redirection[]): void {
-  const { argv, dynamic, nameWord } = commandArgv(ctx.s, cmd);
+  const facts = commandArgv(ctx.s, cmd);
+  const { argv, dynamic, nameWord } = facts;
   const text = source.slice(cmd.pos, cmd.end);
   for (const assignment of cmd.prefix) {
     if (assignment.type !== "Assignment") continue;
@@ -754,7 +756,7 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string, redirects: reado
   if (hasNonAscii(nameWord) || hasNonAsciiOption(argv)) {
     finding(ctx, "unicode.lookalike", "escalate", "A command word contains non-ASCII look-alike characters.", text);
   }
-  analyseArgv(ctx, argv, cmd, text, realArgv(ctx.s, cmd));
+  analyseArgv(ctx, argv, facts, text, (facts.real ??= unwrap(argv)));
 }
 
 /** One of the first three words is an option with non-ASCII characters (a look-alike dash or letter). */
@@ -773,7 +775,9 @@ function joinWords(words: readonly string[]): string {
   return text;
 }
 
-function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: string, unwrapped: readonly string[] = unwrap(argv)): void {
+/** `facts`: the memoised words of the command these words come from (its pipe marks, its syntax node). */
+function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: string, unwrapped: readonly string[] = unwrap(argv)): void {
+  const cmd = facts.cmd;
   const first = unwrapped[0];
   if (first !== undefined && isGlobWord(first)) {
     const names = binariesMatching(first);
@@ -782,7 +786,7 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: stri
       return;
     }
     const wrappers = argv.slice(0, argv.length - unwrapped.length);
-    for (const n of names.slice(0, 4)) analyseArgv(ctx, [...wrappers, n, ...unwrapped.slice(1)], cmd, text);
+    for (const n of names.slice(0, 4)) analyseArgv(ctx, [...wrappers, n, ...unwrapped.slice(1)], facts, text);
     return;
   }
   if (first !== undefined && hasNonAscii(first)) finding(ctx, "unicode.lookalike", "escalate", "A command word contains non-ASCII look-alike characters.", text);
@@ -814,7 +818,7 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: stri
       if (/\{\}/.test(script) && argv.some((a) => baseName(a) === "xargs")) finding(ctx, "shell.dynamic-command", "escalate", "xargs feeds text from its input to a shell as commands.", text);
       analyseSource(ctx, script);
     }
-    const interactive = real.slice(1).some((a) => (isDash(a) && /^-[a-zA-Z]*i/.test(a)) || a === "-l" || a === "--login") || (real.length === 1 && cachedArgv(ctx.s, cmd)?.piped !== true);
+    const interactive = real.slice(1).some((a) => (isDash(a) && /^-[a-zA-Z]*i/.test(a)) || a === "-l" || a === "--login") || (real.length === 1 && !facts.piped);
     if (interactive && i < 0) {
       if (viaSudo) finding(ctx, "priv.root-shell", "block", "The command opens a root shell.", text);
       if (cmd.redirects.some((r) => r.type === "Redirect" && DEV_SOCKET.test(r.target?.value ?? ""))) {
@@ -851,10 +855,10 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], cmd: Command, text: stri
     }
   }
   classifyCommand(ctx, real, text, name, roles);
-  if ((name === "env" || name === "printenv") && !real.some((a, k) => k > 0 && !a.startsWith("-")) && cachedArgv(ctx.s, cmd)?.feeds !== true) ctx.s.envPrinted = true;
+  if ((name === "env" || name === "printenv") && !real.some((a, k) => k > 0 && !a.startsWith("-")) && !facts.feeds) ctx.s.envPrinted = true;
   if ((flags & FILE_PRINTER) !== 0 && real.some((a) => PROC_ENVIRON.test(a))) {
     ctx.s.envDump = true;
-    if (cachedArgv(ctx.s, cmd)?.feeds !== true) ctx.s.envPrinted = true;
+    if (!facts.feeds) ctx.s.envPrinted = true;
   }
 }
 
@@ -915,7 +919,7 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
     if (baseName(commandArgv(ctx.s, stage).argv[0] ?? "") === "xargs") {
       const prev = stages[i - 1];
       const prevArgv = prev?.type === "Command" ? realArgv(ctx.s, prev) : [];
-      if (prevArgv[0] === "echo" || prevArgv[0] === "printf") analyseArgv(ctx, [...real, ...prevArgv.slice(1)], stage, text);
+      if (prevArgv[0] === "echo" || prevArgv[0] === "printf") analyseArgv(ctx, [...real, ...prevArgv.slice(1)], commandArgv(ctx.s, stage), text);
       else if (["rm", "shred", "unlink", "chmod", "chown", "mv", "dd", "truncate"].includes(name)) {
         finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names produced by another command.`, text);
       }
@@ -975,6 +979,15 @@ export function decodeEscapes(text: string): string {
 function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxNode) => void): void {
   if (--ctx.s.budget < 0) return;
   const type = node.type;
+  // The structural nodes every script has, in forEachChild's order but without its callback.
+  if (type === "Statement") {
+    walk(ctx, node.command, source, visit);
+    return;
+  }
+  if (type === "Script" || type === "AndOr" || type === "CompoundList") {
+    for (const child of node.commands) walk(ctx, child, source, visit);
+    return;
+  }
   if (type === "Word") {
     if (!mayNestText(node.text)) return;
   } else if (type === "Pipeline") analysePipeline(ctx, node.commands, source);
@@ -1010,19 +1023,19 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
       }
     }
     // forEachChild's order (prefix, name, suffix), without a call for the plain words that cannot nest (they still count against the budget).
-    for (const child of node.prefix) visit(child);
-    if (node.name) visitWord(ctx, node.name, visit);
+    for (const child of node.prefix) walk(ctx, child, source, visit);
+    if (node.name) visitWord(ctx, node.name, source, visit);
     for (const child of node.suffix) {
-      if (child.type === "Word") visitWord(ctx, child, visit);
-      else visit(child);
+      if (child.type === "Word") visitWord(ctx, child, source, visit);
+      else walk(ctx, child, source, visit);
     }
     return;
   }
   forEachChild(node, visit);
 }
 
-function visitWord(ctx: Ctx, word: Word, visit: (child: SyntaxNode) => void): void {
-  if (mayNestText(word.text)) visit(word);
+function visitWord(ctx: Ctx, word: Word, source: string, visit: (child: SyntaxNode) => void): void {
+  if (mayNestText(word.text)) walk(ctx, word, source, visit);
   else ctx.s.budget--;
 }
 
