@@ -7,7 +7,7 @@ import { analyseInlineCode, inlineCode } from "./interpreters.ts";
 import { absolutePath, isNormalCwd, lexicalPath, normaliseJoined } from "./paths.ts";
 import type { Finding, PathAccess, PathEnv, PathRef, ShellCommand } from "./types.ts";
 import { hasNonAscii } from "./unicode.ts";
-import { wordValue } from "./words.ts";
+import { CH_ALL, CH_ANGLE, CH_BACKTICK, CH_BRACE, CH_DOLLAR, CH_GLOB, CH_NON_ASCII, CH_NOT_LITERAL, charClasses, wordValue } from "./words.ts";
 
 const MAX_DEPTH = 6;
 const MAX_COMMANDS = 500;
@@ -623,6 +623,10 @@ type Argv = {
   argv: string[];
   dynamic: boolean;
   nameWord: string;
+  /** charClasses of every argv string and of nameWord, or-ed: a class absent here is absent from each of them. */
+  chars: number;
+  /** charClasses of the texts of the name and suffix words, or-ed (CH_DOLLAR, CH_BACKTICK, CH_ANGLE: a word may nest). */
+  textChars: number;
   real: readonly string[] | undefined;
   names: readonly string[] | undefined;
   piped: boolean;
@@ -654,17 +658,48 @@ function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command
   const argv: string[] = [];
   let dynamic = false;
   let nameWord = "";
-  if (cmd.name) {
-    nameWord = wordValue(cmd.name);
-    pushWordValues(vars, cmd.name, nameWord, argv);
-    dynamic = hasDynamicPart(cmd.name);
+  let chars = 0;
+  let textChars = 0;
+  const name = cmd.name;
+  if (name) {
+    const classes = charClasses(name.text);
+    textChars = classes;
+    if ((classes & CH_NOT_LITERAL) === 0) {
+      // A literal word: its value is its text, with no $ or backtick there is nothing dynamic.
+      nameWord = name.text;
+      chars = pushWord(vars, name, nameWord, classes, argv);
+    } else {
+      nameWord = wordValue(name);
+      chars = pushWord(vars, name, nameWord, classes, argv) | charClasses(nameWord);
+      dynamic = hasDynamicPart(name);
+    }
   }
   // cmd.args is the suffix without its redirects: skipping them here spares unbash filtering the list.
   for (const a of cmd.suffix) {
-    if (a.type === "Word") pushWordValues(vars, a, wordValue(a), argv);
-    else if (a.type === "Assignment") argv.push(a.value.type === "Word" ? `${a.name}=${a.value.value}` : `${a.name}=()`);
+    if (a.type === "Word") {
+      const classes = charClasses(a.text);
+      textChars |= classes;
+      chars |= pushWord(vars, a, (classes & CH_NOT_LITERAL) === 0 ? a.text : wordValue(a), classes, argv);
+    } else if (a.type === "Assignment") {
+      const word = a.value.type === "Word" ? `${a.name}=${a.value.value}` : `${a.name}=()`;
+      chars |= charClasses(word);
+      argv.push(word);
+    }
   }
-  return { cmd, argv, dynamic, nameWord, real: undefined, names: undefined, piped: false, feeds: false };
+  return { cmd, argv, dynamic, nameWord, chars, textChars, real: undefined, names: undefined, piped: false, feeds: false };
+}
+
+/** pushWordValues, straight to `out` for a literal word without braces (the usual word); returns the charClasses of what it added. */
+function pushWord(vars: ReadonlyMap<string, string> | undefined, word: Word, value: string, classes: number, out: string[]): number {
+  if ((classes & (CH_NOT_LITERAL | CH_BRACE)) === 0) {
+    out.push(value);
+    return classes;
+  }
+  const from = out.length;
+  pushWordValues(vars, word, value, out);
+  let added = 0;
+  for (let i = from; i < out.length; i++) added |= charClasses(out[i] as string);
+  return added;
 }
 
 /** The command's words after wrappers (sudo, env, timeout…), memoised like its argv. */
@@ -715,8 +750,8 @@ function analyseCode(ctx: Ctx, code: string, interpreter: string, evidence: stri
   for (const p of inline.paths) addPath(ctx, p.path, p.access, p.broad, `exec:${interpreter}`);
 }
 
-/** Analyse one simple command (after expansion and unwrapping), recursing into nested code. */
-function analyseCommand(ctx: Ctx, cmd: Command, source: string, redirects: readonly Redirection[]): void {
+/** Analyse one simple command (after expansion and unwrapping), recursing into nested code; returns its memoised facts. */
+function analyseCommand(ctx: Ctx, cmd: Command, source: string, redirects: readonly Redirection[]): Argv {
   const facts = commandArgv(ctx.s, cmd);
   const { argv, dynamic, nameWord } = facts;
   const text = source.slice(cmd.pos, cmd.end);
@@ -748,15 +783,16 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string, redirects: reado
       }
     }
   }
-  if (argv.length === 0) return;
+  if (argv.length === 0) return facts;
   if (dynamic) {
     finding(ctx, "shell.dynamic-command", "escalate", "The command name is computed at run time, so what runs cannot be known in advance.", text);
-    return;
+    return facts;
   }
-  if (hasNonAscii(nameWord) || hasNonAsciiOption(argv)) {
+  if ((facts.chars & CH_NON_ASCII) !== 0 && (hasNonAscii(nameWord) || hasNonAsciiOption(argv))) {
     finding(ctx, "unicode.lookalike", "escalate", "A command word contains non-ASCII look-alike characters.", text);
   }
-  analyseArgv(ctx, argv, facts, text, (facts.real ??= unwrap(argv)));
+  analyseArgv(ctx, argv, facts, text, (facts.real ??= unwrap(argv)), facts.chars);
+  return facts;
 }
 
 /** One of the first three words is an option with non-ASCII characters (a look-alike dash or letter). */
@@ -775,11 +811,14 @@ function joinWords(words: readonly string[]): string {
   return text;
 }
 
-/** `facts`: the memoised words of the command these words come from (its pipe marks, its syntax node). */
-function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: string, unwrapped: readonly string[] = unwrap(argv)): void {
+/**
+ * `facts`: the memoised words of the command these words come from (its pipe marks, its syntax node).
+ * `chars`: charClasses or-ed over `argv` when the caller has them (unwrap only adds plain ASCII words), else CH_ALL.
+ */
+function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: string, unwrapped: readonly string[] = unwrap(argv), chars = CH_ALL): void {
   const cmd = facts.cmd;
   const first = unwrapped[0];
-  if (first !== undefined && isGlobWord(first)) {
+  if (first !== undefined && (chars & CH_GLOB) !== 0 && isGlobWord(first)) {
     const names = binariesMatching(first);
     if (names.length === 0) {
       finding(ctx, "shell.dynamic-command", "escalate", "The command name is a glob, so what runs depends on the filesystem.", text);
@@ -789,7 +828,7 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: strin
     for (const n of names.slice(0, 4)) analyseArgv(ctx, [...wrappers, n, ...unwrapped.slice(1)], facts, text);
     return;
   }
-  if (first !== undefined && hasNonAscii(first)) finding(ctx, "unicode.lookalike", "escalate", "A command word contains non-ASCII look-alike characters.", text);
+  if (first !== undefined && (chars & CH_NON_ASCII) !== 0 && hasNonAscii(first)) finding(ctx, "unicode.lookalike", "escalate", "A command word contains non-ASCII look-alike characters.", text);
   const real = unwrapped;
   if (real.length === 0) return;
   const name = baseName(real[0] ?? "");
@@ -1004,7 +1043,7 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
   }
   else if (node.type === "Command") {
     const redirects = redirectsOf(node);
-    analyseCommand(ctx, node, source, redirects);
+    const facts = analyseCommand(ctx, node, source, redirects);
     let heredoc: Redirection | undefined;
     let herestring: Redirection | undefined;
     for (const r of redirects) {
@@ -1012,7 +1051,7 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
       else if (r.type === "HereString") herestring ??= r;
     }
     if (heredoc !== undefined || herestring !== undefined) {
-      const real = realArgv(ctx.s, node);
+      const real = (facts.real ??= unwrap(facts.argv));
       const name = baseName(real[0] ?? "");
       // Text on stdin (heredoc, here-string) is code when a shell or an interpreter without a script reads it.
       const stdin = [heredoc?.type === "HereDoc" ? heredoc.body.text : undefined, herestring?.type === "HereString" ? herestring.target?.value : undefined];
@@ -1023,11 +1062,17 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
       }
     }
     // forEachChild's order (prefix, name, suffix), without a call for the plain words that cannot nest (they still count against the budget).
+    // analyseCommand memoised the command's facts: when none of its words has $, backtick, < or >, no word is scanned again.
+    const mayNestWords = (facts.textChars & (CH_DOLLAR | CH_BACKTICK | CH_ANGLE)) !== 0;
     for (const child of node.prefix) walk(ctx, child, source, visit);
-    if (node.name) visitWord(ctx, node.name, source, visit);
+    if (node.name) {
+      if (mayNestWords) visitWord(ctx, node.name, source, visit);
+      else ctx.s.budget--;
+    }
     for (const child of node.suffix) {
-      if (child.type === "Word") visitWord(ctx, child, source, visit);
-      else walk(ctx, child, source, visit);
+      if (child.type !== "Word") walk(ctx, child, source, visit);
+      else if (mayNestWords) visitWord(ctx, child, source, visit);
+      else ctx.s.budget--;
     }
     return;
   }

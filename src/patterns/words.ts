@@ -37,3 +37,51 @@ export function wordValue(word: Word): string {
   }
   return run === 0 ? text : value + text.slice(run);
 }
+
+/** Character classes of a string, as bits: one scan answers what several includes() calls per word would. */
+export const CH_DOLLAR = 1;
+export const CH_BACKTICK = 2;
+/** `<` or `>` (with `$` and backtick: the word may hold a nested command). */
+export const CH_ANGLE = 4;
+/** `'`, `"` or a backslash. */
+export const CH_QUOTE = 8;
+/** `(` or `)`. */
+export const CH_PAREN = 16;
+/** `{` or `}`. */
+export const CH_BRACE = 32;
+/** `*`, `?` or `[`. */
+export const CH_GLOB = 64;
+/** Outside printable ASCII (what hasNonAscii looks for). */
+export const CH_NON_ASCII = 128;
+/** Every class: what a caller passes when it has not scanned the words. */
+export const CH_ALL = 255;
+/** A word without these is its own value: no quotes to remove, nothing to expand (wordValue returns its text). */
+export const CH_NOT_LITERAL = CH_DOLLAR | CH_BACKTICK | CH_QUOTE | CH_PAREN;
+
+const CLASS_OF: Uint8Array = classTable();
+
+function classTable(): Uint8Array {
+  const table = new Uint8Array(128);
+  for (let c = 0; c < 0x20; c++) table[c] = CH_NON_ASCII;
+  table[0x7f] = CH_NON_ASCII;
+  const set = (chars: string, bit: number): void => {
+    for (const ch of chars) table[ch.charCodeAt(0)] = bit;
+  };
+  set("$", CH_DOLLAR);
+  set("`", CH_BACKTICK);
+  set("<>", CH_ANGLE);
+  set("'\"\\", CH_QUOTE);
+  set("()", CH_PAREN);
+  set("{}", CH_BRACE);
+  set("*?[", CH_GLOB);
+  return table;
+}
+
+export function charClasses(text: string): number {
+  let bits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    bits |= c < 0x80 ? (CLASS_OF[c] as number) : CH_NON_ASCII;
+  }
+  return bits;
+}
