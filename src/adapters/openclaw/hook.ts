@@ -152,7 +152,15 @@ export function createAfterToolCall(gate: Gate, log: HookLog, notes?: NotesOptio
       notes.pending.delete(event.toolCallId);
       try {
         const now = new Date();
-        const redact = (s: string) => (gate.audit ? gate.audit.redact(s) : redactSecrets(s));
+        // The arguments' JSON gets the deep redaction (our shapes, configured values and secretlint's rules).
+        let raw: string | undefined;
+        try {
+          raw = JSON.stringify(decided.params);
+        } catch {
+          raw = undefined;
+        }
+        const deep = gate.audit && raw !== undefined ? await gate.audit.redactDeep(raw) : undefined;
+        const redact = (s: string) => (s === raw && deep !== undefined ? deep : gate.audit ? gate.audit.redact(s) : redactSecrets(s));
         const line = noteLine({ time: now, tool: decided.tool, params: decided.params, decision: decided.decision, ruleIds: decided.ruleIds, outcome, sessionKey: decided.sessionKey, chatType: decided.chatType, senderId: decided.senderId }, notes.timeZone, redact);
         appendDecisionNote(workspaceFor(gate.layout, decided.agentId), notes.dir, dayFile(now, notes.timeZone).replace(/\.jsonl$/, ""), line);
       } catch (err) {
