@@ -110,6 +110,11 @@ type Ctx = { s: Shared; depth: number };
 type Redirection = Command["redirects"][number];
 const NO_REDIRECTS: readonly Redirection[] = [];
 
+function hasAssignment(items: Command["suffix"]): boolean {
+  for (const item of items) if (item.type === "Assignment") return true;
+  return false;
+}
+
 /** cmd.redirects, without having unbash build the list for the usual command that has none. */
 function redirectsOf(cmd: Command): readonly Redirection[] {
   for (const item of cmd.prefix) if (item.type !== "Assignment") return cmd.redirects;
@@ -722,6 +727,14 @@ function innerCommandNames(s: Shared, node: SyntaxNode): string[] {
 
 /** Append the names of the commands in `node` (at most about 50) to `names`. */
 function pushCommandNames(s: Shared, node: SyntaxNode, names: string[]): void {
+  if (node.type === "Command" && node.prefix.length === 0) {
+    // A command whose words are all plain (no $, backtick, < or >) holds no nested command: its own names are all there is.
+    const facts = commandArgv(s, node);
+    if ((facts.textChars & (CH_DOLLAR | CH_BACKTICK | CH_ANGLE)) === 0 && redirectsOf(node) === NO_REDIRECTS && !hasAssignment(node.suffix)) {
+      if ((facts.real ??= unwrap(facts.argv))[0]) for (const name of (facts.names ??= namesOf(facts.real[0] ?? ""))) names.push(name);
+      return;
+    }
+  }
   const start = names.length;
   const visit = (n: SyntaxNode): void => {
     if (names.length - start > 50 || !mayNest(n)) return;
@@ -926,13 +939,19 @@ function fedCode(ctx: Ctx, part: SyntaxNode, interpreter: string, text: string):
 /** Pipelines: what feeds an interpreter's stdin decides how dangerous it is. */
 function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string): void {
   const stageNames: string[] = [];
-  for (const s of stages) if (s.type === "Command") for (const n of commandNames(ctx.s, s)) stageNames.push(n);
+  // Each command stage's memoised facts, looked up once; marks on them rather than in sets.
+  const stageFacts: (Argv | undefined)[] = [];
   for (let i = 0; i < stages.length; i++) {
     const s = stages[i] as SyntaxNode;
-    if (s.type !== "Command") continue;
-    // Marks on the memoised argv (already made for every command stage above) rather than in sets.
-    if (i > 0) commandArgv(ctx.s, s).piped = true;
-    if (i < stages.length - 1) commandArgv(ctx.s, s).feeds = true;
+    if (s.type !== "Command") {
+      stageFacts.push(undefined);
+      continue;
+    }
+    const facts = commandArgv(ctx.s, s);
+    stageFacts.push(facts);
+    for (const n of (facts.names ??= namesOf((facts.real ??= unwrap(facts.argv))[0] ?? ""))) stageNames.push(n);
+    if (i > 0) facts.piped = true;
+    if (i < stages.length - 1) facts.feeds = true;
   }
   if (stageNames.some((n) => SHELLS.has(n)) && stageNames.some((n) => RAW_NET.has(n))) {
     finding(ctx, "shell.reverse-shell", "block", "A shell's input or output is wired to a raw network connection.", source.slice(stages[0]?.pos ?? 0, stages.at(-1)?.end ?? 0));
@@ -941,10 +960,11 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
   const upstream: string[] = [];
   let upstreamStages = 0;
   for (let i = 1; i < stages.length; i++) {
-    const stage = stages[i];
-    if (stage?.type !== "Command") continue;
-    const real = realArgv(ctx.s, stage);
-    const candidates = commandNames(ctx.s, stage);
+    const stage = stages[i] as SyntaxNode;
+    const facts = stageFacts[i];
+    if (facts === undefined) continue;
+    const real = facts.real as readonly string[];
+    const candidates = facts.names as readonly string[];
     const name = candidates.find((n) => isInterpreter(n)) ?? candidates[0] ?? "";
     const text = source.slice(stage.pos, stage.end);
     for (; upstreamStages < i; upstreamStages++) pushCommandNames(ctx.s, stages[upstreamStages] as SyntaxNode, upstream);
@@ -955,10 +975,10 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
       }
     }
     // echo ~ | xargs rm -rf: the arguments come from upstream.
-    if (baseName(commandArgv(ctx.s, stage).argv[0] ?? "") === "xargs") {
+    if (baseName(facts.argv[0] ?? "") === "xargs") {
       const prev = stages[i - 1];
       const prevArgv = prev?.type === "Command" ? realArgv(ctx.s, prev) : [];
-      if (prevArgv[0] === "echo" || prevArgv[0] === "printf") analyseArgv(ctx, [...real, ...prevArgv.slice(1)], commandArgv(ctx.s, stage), text);
+      if (prevArgv[0] === "echo" || prevArgv[0] === "printf") analyseArgv(ctx, [...real, ...prevArgv.slice(1)], facts, text);
       else if (["rm", "shred", "unlink", "chmod", "chown", "mv", "dd", "truncate"].includes(name)) {
         finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names produced by another command.`, text);
       }
