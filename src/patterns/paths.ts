@@ -28,23 +28,29 @@ export function lexicalPath(raw: string, env: PathEnv): string {
   return normalisePath(absolutePath(raw, env));
 }
 
-/** The working directory as absolutePath joins words to it (trailing slashes removed) is "" or absolute and normal. */
-export function isNormalCwd(env: PathEnv): boolean {
+/**
+ * The working directory as absolutePath joins words to it (trailing slashes removed), when that is "" or absolute and normal;
+ * null otherwise.
+ */
+export function normalCwdBase(env: PathEnv): string | null {
   const base = env.cwd.endsWith("/") ? env.cwd.replace(TRAILING_SLASHES, "") : env.cwd;
-  return base === "" || (base.startsWith("/") && !UNNORMAL.test(base));
+  return base === "" || (base.startsWith("/") && !UNNORMAL.test(base)) ? base : null;
 }
 
 /**
- * normalisePath(absolute) where absolute = absolutePath(raw, env) and `normalCwd` = isNormalCwd(env). A word that is neither
+ * normalisePath(absolute) where absolute = absolutePath(raw, env) and `base` = normalCwdBase(env). A word that is neither
  * absolute nor starts with `~` or `$` was joined to the working directory: when that is normal, the join is normal exactly when
- * the word has no empty, `.` or `..` segment, so the short word is scanned instead of the long path, and a leading `./` is dropped
- * without posix.normalize.
+ * the word has no empty, `.` or `..` segment, so the short word is scanned instead of the long path; `.` and a leading `./` are
+ * dropped without posix.normalize.
  */
-export function normaliseJoined(raw: string, absolute: string, normalCwd: boolean): string {
+export function normaliseJoined(raw: string, absolute: string, base: string | null): string {
   const c = raw.charCodeAt(0);
-  if (normalCwd && c !== 0x2f && c !== 0x7e && c !== 0x24) {
+  if (base !== null && c !== 0x2f && c !== 0x7e && c !== 0x24) {
     if (hasNormalSegments(raw, 0)) return absolute;
-    if (c === 0x2e && raw.charCodeAt(1) === 0x2f && hasNormalSegments(raw, 2)) return absolute.slice(0, absolute.length - raw.length) + raw.slice(2);
+    if (c === 0x2e) {
+      if (raw.length === 1) return base === "" ? "/" : base;
+      if (raw.charCodeAt(1) === 0x2f && hasNormalSegments(raw, 2)) return `${base}/${raw.slice(2)}`;
+    }
   }
   return normalisePath(absolute);
 }

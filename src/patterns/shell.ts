@@ -4,7 +4,7 @@ import { credentialKind } from "./credentials.ts";
 import { findSecretShape, ownsSecret, urlHost } from "./secrets.ts";
 import { binariesMatching, expandBraces } from "./expand.ts";
 import { analyseInlineCode, inlineCode } from "./interpreters.ts";
-import { absolutePath, isNormalCwd, lexicalPath, normaliseJoined } from "./paths.ts";
+import { absolutePath, lexicalPath, normalCwdBase, normaliseJoined } from "./paths.ts";
 import type { Finding, PathAccess, PathEnv, PathRef, ShellCommand } from "./types.ts";
 import { hasNonAscii } from "./unicode.ts";
 import { CH_ALL, CH_ANGLE, CH_BACKTICK, CH_BRACE, CH_DOLLAR, CH_GLOB, CH_NON_ASCII, CH_NOT_LITERAL, charClasses, wordValue } from "./words.ts";
@@ -45,12 +45,19 @@ const COMPUTED = /\$(?!\{?HOME\}?(\/|$))|`/;
 
 /** An argument whose value is only known at run time ($VAR, $(…), `…`), apart from $HOME. */
 function isComputed(arg: string): boolean {
-  return (arg.includes("$") || arg.includes("`")) && COMPUTED.test(arg);
+  for (let i = 0; i < arg.length; i++) {
+    const c = arg.charCodeAt(i);
+    if (c === 0x24 || c === 0x60) return COMPUTED.test(arg); // $ `
+  }
+  return false;
 }
+
+const KEY_FILE_NAME = /^\*?(id_(rsa|dsa|ecdsa|ed25519)\*?|\*\.(pem|key|kdbx|ppk|p12|pfx|keystore)|wallet\.dat|credentials|\.netrc|\.env|\.git-credentials|\.pgpass|\*?\.env\*?)$/;
+const OUTER_QUOTES = /^["']|["']$/g;
 
 /** File names (or name globs) of private keys and credential stores. */
 function isKeyFileName(name: string): boolean {
-  return /^\*?(id_(rsa|dsa|ecdsa|ed25519)\*?|\*\.(pem|key|kdbx|ppk|p12|pfx|keystore)|wallet\.dat|credentials|\.netrc|\.env|\.git-credentials|\.pgpass|\*?\.env\*?)$/.test(name.replace(/^["']|["']$/g, ""));
+  return KEY_FILE_NAME.test(name.replace(OUTER_QUOTES, ""));
 }
 
 const KEY_CONTENT = /PRIVATE KEY|BEGIN (RSA|OPENSSH|EC|DSA|PGP)|aws_secret_access_key|AKIA[0-9A-Z]{4}|ghp_|xox[bp]-/i;
@@ -103,8 +110,8 @@ type Shared = {
   argvMap: Map<Command, Argv> | undefined;
   /** Syntax nodes left to visit before the analysis gives up (shell.too-large). */
   budget: number;
-  /** isNormalCwd(env), worked out when the first path is added. */
-  cwdNormal: boolean | undefined;
+  /** normalCwdBase(env), worked out when the first path is added. */
+  cwdBase: string | null | undefined;
 };
 type Ctx = { s: Shared; depth: number };
 type Redirection = Command["redirects"][number];
@@ -266,7 +273,7 @@ function addPath(ctx: Ctx, raw: string, access: PathAccess, broad: boolean, via:
   if (!raw || raw === "-") return;
   const s = ctx.s;
   const absolute = absolutePath(raw, s.env);
-  const ref: PathRef = { raw, absolute, lexical: normaliseJoined(raw, absolute, (s.cwdNormal ??= isNormalCwd(s.env))), access, broad: broad || hasGlobChar(raw), via };
+  const ref: PathRef = { raw, absolute, lexical: normaliseJoined(raw, absolute, s.cwdBase === undefined ? (s.cwdBase = normalCwdBase(s.env)) : s.cwdBase), access, broad: broad || hasGlobChar(raw), via };
   if (selective) ref.selective = true;
   s.out.paths.push(ref);
 }
@@ -304,6 +311,13 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string, name =
   }
 }
 
+const FILE_DELETERS: ReadonlySet<string> = new Set(["rm", "shred", "unlink", "srm"]);
+/** find tests that narrow what is matched (so a -delete is selective). */
+const FIND_FILTER = /^-(i?name|i?path|i?regex|i?wholename|newer\w*|[amc](time|min)|size|empty|user|group|perm)$/;
+/** find actions that run a command on every match. */
+const FIND_RUN = /^-(exec|execdir|ok|okdir)$/;
+const KEY_PATH_GLOB = /id_(rsa|dsa|ecdsa|ed25519)|\.(pem|kdbx|ppk)\b|credentials|\.netrc|\.git-credentials|\.ssh\//;
+
 /** Command names with their own rules, each name once. */
 const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
   [[...DEVICE_TOOLS], (ctx, name, args, operands, via, text) => {
@@ -325,22 +339,35 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
       if (a.startsWith("-") || a === "(" || a === "!" || a === "\\(") break;
       roots.push(a);
     }
-    const deletes = args.includes("-delete") || args.some((a, i) => (a === "-exec" || a === "-execdir" || a === "-ok") && ["rm", "shred", "unlink", "srm"].includes(baseName(args[i + 1] ?? "")));
-    const selective = args.some((a) => (isDash(a) && /^-(i?name|i?path|i?regex|i?wholename|newer\w*|[amc](time|min)|size|empty|user|group|perm)$/.test(a)));
-    for (const r of roots.length > 0 ? roots : ["."]) addPath(ctx, r, deletes ? "delete" : "read", deletes, via, selective);
-    // find … -exec CMD {} ; runs CMD on every match: judge CMD with the search root in place of {}.
+    // One pass over the options (all start with "-"): does the expression delete, filter, run commands, look for key files?
+    let deletes = false;
+    let selective = false;
+    let runs = false;
+    let keySearch = false;
     for (let i = 0; i < args.length; i++) {
       const a = args[i] as string;
-      if (!(isDash(a) && /^-(exec|execdir|ok|okdir)$/.test(a))) continue;
-      const end = args.findIndex((a, k) => k > i && (a === ";" || a === "\\;" || a === "+"));
-      const inner = args.slice(i + 1, end < 0 ? undefined : end).map((a) => (a === "{}" ? (roots[0] ?? ".") : a));
-      if (inner.length > 0 && !["rm", "shred", "unlink", "srm"].includes(baseName(inner[0] as string))) classifyCommand(ctx, unwrap(inner), text);
+      if (!isDash(a)) continue;
+      const next = args[i + 1];
+      if (a === "-delete" || ((a === "-exec" || a === "-execdir" || a === "-ok") && FILE_DELETERS.has(baseName(next ?? "")))) deletes = true;
+      if (!selective && FIND_FILTER.test(a)) selective = true;
+      if (!runs && FIND_RUN.test(a)) runs = true;
+      if (next !== undefined && !keySearch) {
+        if (a === "-name" || a === "-iname") keySearch = isKeyFileName(next);
+        else if (a === "-path" || a === "-ipath" || a === "-wholename" || a === "-iwholename") keySearch = KEY_PATH_GLOB.test(next);
+      }
     }
-    const names = args.filter((_, i) => i > 0 && isDash(args[i - 1] as string) && /^-i?name$/.test(args[i - 1] as string));
-    const pathGlobs = args.filter((_, i) => i > 0 && isDash(args[i - 1] as string) && /^-i?(path|wholename)$/.test(args[i - 1] as string));
-    if (names.some(isKeyFileName) || pathGlobs.some((g) => /id_(rsa|dsa|ecdsa|ed25519)|\.(pem|kdbx|ppk)\b|credentials|\.netrc|\.git-credentials|\.ssh\//.test(g))) {
-      finding(ctx, "cred.search", "escalate", "The command searches the disk for private keys or credential files.", text);
+    for (const r of roots.length > 0 ? roots : ["."]) addPath(ctx, r, deletes ? "delete" : "read", deletes, via, selective);
+    // find … -exec CMD {} ; runs CMD on every match: judge CMD with the search root in place of {}.
+    if (runs) {
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i] as string;
+        if (!(isDash(a) && FIND_RUN.test(a))) continue;
+        const end = args.findIndex((a, k) => k > i && (a === ";" || a === "\\;" || a === "+"));
+        const inner = args.slice(i + 1, end < 0 ? undefined : end).map((a) => (a === "{}" ? (roots[0] ?? ".") : a));
+        if (inner.length > 0 && !FILE_DELETERS.has(baseName(inner[0] as string))) classifyCommand(ctx, unwrap(inner), text);
+      }
     }
+    if (keySearch) finding(ctx, "cred.search", "escalate", "The command searches the disk for private keys or credential files.", text);
     return true;
   }],
   [["truncate", "tee", "touch"], (ctx, name, args, operands, via, text) => {
@@ -1137,7 +1164,7 @@ function crossCommandRules(ctx: Ctx, source: string): void {
 export function analyseShell(source: string, env: PathEnv): ShellAnalysis {
   const out: ShellAnalysis = { ok: true, commands: [], paths: [], findings: [] };
   const ctx: Ctx = {
-    s: { env, out, functions: undefined, calling: undefined, downloads: undefined, sends: 0, envDump: false, fifo: false, decoded: undefined, envPrinted: false, vars: undefined, argvRecent: undefined, argvMap: undefined, budget: 20_000, cwdNormal: undefined },
+    s: { env, out, functions: undefined, calling: undefined, downloads: undefined, sends: 0, envDump: false, fifo: false, decoded: undefined, envPrinted: false, vars: undefined, argvRecent: undefined, argvMap: undefined, budget: 20_000, cwdBase: undefined },
     depth: 0,
   };
   try {
