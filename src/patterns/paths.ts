@@ -29,23 +29,36 @@ export function lexicalPath(raw: string, env: PathEnv): string {
 }
 
 /**
- * The working directory as absolutePath joins words to it (trailing slashes removed), when that is "" or absolute and normal;
- * null otherwise.
+ * What absolutePath joins words to, when it is normal: `cwd` with trailing slashes removed ("" or absolute and normal), `home`
+ * when absolute, normal, without a trailing slash and without `$`; null where it is not. Worked out once per analysis.
  */
-export function normalCwdBase(env: PathEnv): string | null {
-  const base = env.cwd.endsWith("/") ? env.cwd.replace(TRAILING_SLASHES, "") : env.cwd;
-  return base === "" || (base.startsWith("/") && !UNNORMAL.test(base)) ? base : null;
+export type NormalBases = { cwd: string | null; home: string | null };
+
+export function normalBases(env: PathEnv): NormalBases {
+  const cwd = env.cwd.endsWith("/") ? env.cwd.replace(TRAILING_SLASHES, "") : env.cwd;
+  const home = env.home;
+  return {
+    cwd: cwd === "" || (cwd.startsWith("/") && !UNNORMAL.test(cwd)) ? cwd : null,
+    // A `$` in home would act as a replacement pattern in absolutePath's $HOME substitution.
+    home: home.startsWith("/") && !home.endsWith("/") && !home.includes("$") && !UNNORMAL.test(home) ? home : null,
+  };
 }
 
 /**
- * normalisePath(absolute) where absolute = absolutePath(raw, env) and `base` = normalCwdBase(env). A word that is neither
- * absolute nor starts with `~` or `$` was joined to the working directory: when that is normal, the join is normal exactly when
- * the word has no empty, `.` or `..` segment, so the short word is scanned instead of the long path; `.` and a leading `./` are
- * dropped without posix.normalize.
+ * normalisePath(absolute) where absolute = absolutePath(raw, env) and `bases` = normalBases(env). A normal base joined with
+ * "/" and the rest of the word is normal exactly when "/" + that rest has no empty, `.` or `..` segment, so the short word is
+ * scanned instead of the long path: a relative word (joined to cwd; `.` and a leading `./` are dropped), `~`, `~/…`, `$HOME/…`
+ * and `${HOME}/…` (joined to home). Anything else goes to posix.normalize.
  */
-export function normaliseJoined(raw: string, absolute: string, base: string | null): string {
+export function normaliseJoined(raw: string, absolute: string, bases: NormalBases): string {
   const c = raw.charCodeAt(0);
-  if (base !== null && c !== 0x2f && c !== 0x7e && c !== 0x24) {
+  if (c === 0x7e) {
+    if (bases.home !== null && (raw.length === 1 || raw.charCodeAt(1) === 0x2f) && hasNormalSegments(raw, 2)) return absolute;
+  } else if (c === 0x24) {
+    const rest = raw.startsWith("$HOME/") ? 6 : raw.startsWith("${HOME}/") ? 8 : 0;
+    if (bases.home !== null && rest > 0 && hasNormalSegments(raw, rest)) return absolute;
+  } else if (c !== 0x2f && bases.cwd !== null) {
+    const base = bases.cwd;
     if (hasNormalSegments(raw, 0)) return absolute;
     if (c === 0x2e) {
       if (raw.length === 1) return base === "" ? "/" : base;

@@ -4,7 +4,7 @@ import { credentialKind } from "./credentials.ts";
 import { findSecretShape, ownsSecret, urlHost } from "./secrets.ts";
 import { binariesMatching, expandBraces } from "./expand.ts";
 import { analyseInlineCode, inlineCode } from "./interpreters.ts";
-import { absolutePath, lexicalPath, normalCwdBase, normaliseJoined } from "./paths.ts";
+import { absolutePath, lexicalPath, type NormalBases, normalBases, normaliseJoined } from "./paths.ts";
 import type { Finding, PathAccess, PathEnv, PathRef, ShellCommand } from "./types.ts";
 import { hasNonAscii } from "./unicode.ts";
 import { CH_ALL, CH_ANGLE, CH_BACKTICK, CH_BRACE, CH_DOLLAR, CH_GLOB, CH_NON_ASCII, CH_NOT_LITERAL, charClasses, wordValue } from "./words.ts";
@@ -110,8 +110,8 @@ type Shared = {
   argvMap: Map<Command, Argv> | undefined;
   /** Syntax nodes left to visit before the analysis gives up (shell.too-large). */
   budget: number;
-  /** normalCwdBase(env), worked out when the first path is added. */
-  cwdBase: string | null | undefined;
+  /** normalBases(env), worked out when the first path is added. */
+  bases: NormalBases | undefined;
 };
 type Ctx = { s: Shared; depth: number };
 type Redirection = Command["redirects"][number];
@@ -273,7 +273,7 @@ function addPath(ctx: Ctx, raw: string, access: PathAccess, broad: boolean, via:
   if (!raw || raw === "-") return;
   const s = ctx.s;
   const absolute = absolutePath(raw, s.env);
-  const ref: PathRef = { raw, absolute, lexical: normaliseJoined(raw, absolute, s.cwdBase === undefined ? (s.cwdBase = normalCwdBase(s.env)) : s.cwdBase), access, broad: broad || hasGlobChar(raw), via };
+  const ref: PathRef = { raw, absolute, lexical: normaliseJoined(raw, absolute, (s.bases ??= normalBases(s.env))), access, broad: broad || hasGlobChar(raw), via };
   if (selective) ref.selective = true;
   s.out.paths.push(ref);
 }
@@ -1164,7 +1164,7 @@ function crossCommandRules(ctx: Ctx, source: string): void {
 export function analyseShell(source: string, env: PathEnv): ShellAnalysis {
   const out: ShellAnalysis = { ok: true, commands: [], paths: [], findings: [] };
   const ctx: Ctx = {
-    s: { env, out, functions: undefined, calling: undefined, downloads: undefined, sends: 0, envDump: false, fifo: false, decoded: undefined, envPrinted: false, vars: undefined, argvRecent: undefined, argvMap: undefined, budget: 20_000, cwdBase: undefined },
+    s: { env, out, functions: undefined, calling: undefined, downloads: undefined, sends: 0, envDump: false, fifo: false, decoded: undefined, envPrinted: false, vars: undefined, argvRecent: undefined, argvMap: undefined, budget: 20_000, bases: undefined },
     depth: 0,
   };
   try {
