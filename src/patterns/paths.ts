@@ -38,9 +38,10 @@ export function normalBases(env: PathEnv): NormalBases {
   const cwd = env.cwd.endsWith("/") ? env.cwd.replace(TRAILING_SLASHES, "") : env.cwd;
   const home = env.home;
   return {
-    cwd: cwd === "" || (cwd.startsWith("/") && !UNNORMAL.test(cwd)) ? cwd : null,
+    // For a path starting with "/", hasNormalSegments(path, 1) is !UNNORMAL.test(path), without a regex.
+    cwd: cwd === "" || (cwd.startsWith("/") && hasNormalSegments(cwd, 1)) ? cwd : null,
     // A `$` in home would act as a replacement pattern in absolutePath's $HOME substitution.
-    home: home.startsWith("/") && !home.endsWith("/") && !home.includes("$") && !UNNORMAL.test(home) ? home : null,
+    home: home.startsWith("/") && !home.endsWith("/") && !home.includes("$") && hasNormalSegments(home, 1) ? home : null,
   };
 }
 
