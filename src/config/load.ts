@@ -3,6 +3,7 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { findSecretShape } from "../patterns/secrets.ts";
+import { credentialEnv, credentialProblems } from "../credentials/config.ts";
 import { canonicalJson, sha256Hex } from "./canonical.ts";
 import { type ConfigProblem, formatProblem, problemsFromZod } from "./problems.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
@@ -19,6 +20,8 @@ export type LoadedConfig = {
   warnings: string[];
   /** Values of the operator's .env entries (8+ characters): never to leave the machine in a tool call. */
   secretValues: string[];
+  /** Scoped credentials' values by name (never logged; handed only to the exec calls their scope covers). */
+  credentialValues: Map<string, string>;
 };
 
 export type ConfigResult = { ok: true; value: LoadedConfig } | { ok: false; problems: string[] };
@@ -107,9 +110,13 @@ export function parseConfig(raw: unknown, env: Env): ConfigResult {
   const resolved = resolveStrings(input, env, "", problems, fromEnv);
   const parsed = ConfigSchema.safeParse(resolved);
   if (!parsed.success) problems.push(...problemsFromZod(parsed.error.issues));
-  else problems.push(...semanticProblems(parsed.data));
+  else problems.push(...semanticProblems(parsed.data), ...credentialProblems(parsed.data, new Date().toISOString().slice(0, 10)));
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: problems.map(formatProblem) };
-  return { ok: true, value: { config: parsed.data, policyHash: sha256Hex(canonicalJson(parsed.data)), warnings: [], secretValues: configuredSecrets(parsed.data) } };
+  const creds = credentialEnv(parsed.data.credentials, { fileEnv: {}, processEnv: env });
+  return {
+    ok: true,
+    value: { config: parsed.data, policyHash: sha256Hex(canonicalJson(parsed.data)), warnings: [], secretValues: [...new Set([...configuredSecrets(parsed.data), ...creds.secretValues])], credentialValues: creds.values },
+  };
 }
 
 const WHOLE_PLACEHOLDER = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
@@ -172,7 +179,7 @@ export function readEnvFile(path: string): EnvFileResult {
 }
 
 /** The whole load: pick the .env file, merge it under the process environment, validate. */
-export function loadConfig(raw: unknown, options: { env: Env; baseDir: string; defaultEnvFile?: string }): ConfigResult {
+export function loadConfig(raw: unknown, options: { env: Env; baseDir: string; defaultEnvFile?: string; exportedEnvFiles?: readonly string[] }): ConfigResult {
   const envFileRaw =
     raw !== null && typeof raw === "object" && typeof (raw as { envFile?: unknown }).envFile === "string"
       ? (raw as { envFile: string }).envFile
@@ -180,6 +187,8 @@ export function loadConfig(raw: unknown, options: { env: Env; baseDir: string; d
   let merged: Env = options.env;
   const warnings: string[] = [];
   let secretValues: string[] = [];
+  let fileEnv: Record<string, string> = {};
+  let envFilePath: string | undefined;
   if (envFileRaw) {
     const path = isAbsolute(envFileRaw) ? envFileRaw : resolve(options.baseDir, envFileRaw);
     const file = readEnvFile(path);
@@ -187,11 +196,17 @@ export function loadConfig(raw: unknown, options: { env: Env; baseDir: string; d
     warnings.push(...file.warnings);
     merged = { ...file.env, ...options.env };
     secretValues = [...new Set(Object.values(file.env).filter((v) => v.length >= 8))];
+    fileEnv = file.env;
+    envFilePath = path;
   }
   const result = parseConfig(raw, merged);
   if (result.ok) {
-    result.value.warnings.push(...warnings);
-    result.value.secretValues = [...new Set([...secretValues, ...result.value.secretValues])];
+    // Scoped credentials: the coordinator's envFile first; OpenClaw's own .env is exported to every child process.
+    const exportedFile = envFilePath !== undefined && (options.exportedEnvFiles ?? []).some((f) => resolve(f) === envFilePath);
+    const creds = credentialEnv(result.value.config.credentials, { fileEnv, processEnv: options.env, envFile: envFilePath, exportedFile });
+    result.value.credentialValues = creds.values;
+    result.value.warnings.push(...warnings, ...creds.warnings);
+    result.value.secretValues = [...new Set([...secretValues, ...result.value.secretValues, ...creds.secretValues])];
   }
   return result;
 }

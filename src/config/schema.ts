@@ -108,6 +108,37 @@ const suspiciousPattern = z
   .refine((p) => p.access === undefined || p.pathClasses !== undefined, { message: "access needs pathClasses", path: ["access"] })
   .describe("An operator-defined SUSPICIOUS_PATTERN: every predicate given must hold.");
 
+/** A scoped credential (issue #6): an environment variable handed only to the exec calls its scope covers. */
+const credential = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name (upper-case letters, digits and '_', e.g. DEPLOY_TOKEN)")
+      .describe("The environment variable: its value comes from the coordinator's envFile (else the gateway's environment), never from this file."),
+    description: z.string().max(500).optional().describe("What the credential is for (shown in docs and warnings, never its value)."),
+    commands: z
+      .array(z.string().regex(/^[A-Za-z0-9_.+-]+$/, "must be a bare command name (gh, not /usr/bin/gh)"))
+      .min(1)
+      .optional()
+      .describe("Commands that may receive it, by the name that runs after sudo/env/timeout… (gh, git). Only an exec whose whole command is one of them gets it."),
+    args: z
+      .string()
+      .min(1)
+      .max(2000)
+      .optional()
+      .describe("With commands: a regular expression the command's arguments (joined by spaces) must match, e.g. ^push\\b for git push."),
+    tools: z.array(toolPattern).min(1).optional().describe("Tools whose calls may receive it; only exec takes an environment in OpenClaw 2026.9.6. Alone it means every exec."),
+    hosts: z
+      .array(z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/, "must be a lower-case host name (api.github.com) or *.example.com"))
+      .min(1)
+      .optional()
+      .describe("Every URL in the command must point at one of these hosts (*.example.com: any subdomain)."),
+    rotatedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date written YYYY-MM-DD").optional().describe("The day the value was last rotated (YYYY-MM-DD)."),
+    maxAgeDays: z.number().int().min(1).max(3650).optional().describe("Rotate at least this often; an older (or undated) credential is a warning in health and status."),
+  })
+  .strict()
+  .describe("One scoped credential: all given predicates (commands + args, tools, hosts) must hold for a call to receive it.");
+
 const action = z.enum(["allow", "escalate", "block"]);
 
 export const ConfigSchema = z
@@ -290,6 +321,10 @@ export const ConfigSchema = z
       .strict()
       .default({ maxMessageAgeSeconds: 300, postCheckpoints: true })
       .describe("The operators' private admin channel: /stop, /resume, /status, /health, /pending, /audit verify."),
+    credentials: z
+      .array(credential)
+      .default([])
+      .describe("Scoped credentials: each env var reaches only the exec calls its scope covers; other execs get it blanked if the gateway exports it."),
     stateDir: z.string().min(1).optional().describe("Where the plugin keeps its state; default <OpenClaw state dir>/otheru-coordinator."),
     envFile: z.string().min(1).optional().describe("A .env file (mode 600) to load secrets from; default .env beside the OpenClaw config."),
   })
@@ -300,6 +335,7 @@ export type Config = z.output<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Rule = Config["rules"][number];
 export type SuspiciousPattern = Config["suspiciousPatterns"][number];
+export type CredentialConfig = Config["credentials"][number];
 export type Action = z.output<typeof action>;
 export type ChatTypeSelector = z.output<typeof chatType>;
 
