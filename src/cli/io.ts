@@ -27,7 +27,7 @@ export function loadForCli(options: { config?: string | undefined; stateDir?: st
   if (!file.ok) throw new UsageError(file.problems.join("\n"));
   const raw = file.value.pluginConfig;
   const withState = options.stateDir && raw !== null && typeof raw === "object" ? { ...(raw as object), stateDir: resolve(options.stateDir) } : raw;
-  const result = loadConfig(withState, { env, baseDir: dirname(path), defaultEnvFile: defaultEnvFileFor(path) });
+  const result = loadConfig(withState, { env, baseDir: dirname(path), defaultEnvFile: defaultEnvFileFor(path), exportedEnvFiles: [defaultEnvFileFor(path)] });
   if (!result.ok) throw new UsageError(`${path} is invalid:\n${result.problems.map((p) => `  ${p}`).join("\n")}`);
   const layout = hostLayout({
     env,

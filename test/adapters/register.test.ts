@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -127,5 +127,59 @@ describe("register(api) and the before_tool_call adapter", () => {
       return true;
     });
     assert.ok(reg.logs.some((l) => l.startsWith("error plugins.entries.otheru-coordinator.config is invalid (2 problems)")));
+  });
+});
+
+describe("scoped credentials through the hooks", () => {
+  const VALUE = "TEST-deploy-value-not-real-0123456789";
+  const EXPORTED = "TEST-exported-value-not-real-0123456789";
+  const dir = mkdtempSync(join(tmpdir(), "oc-register-creds-"));
+  const envFile = join(dir, "coordinator.env");
+  writeFileSync(envFile, `DEPLOY_TOKEN=${VALUE}\n`);
+  chmodSync(envFile, 0o600);
+  const config = {
+    envFile,
+    rules: [{ id: "no-exec-in-groups", match: { chatTypes: ["group"] }, deny: ["exec"] }],
+    credentials: [{ name: "DEPLOY_TOKEN", commands: ["deploy"] }, { name: "SHARED_TOKEN", commands: ["report"] }],
+  };
+  const MAIN = "agent:main:main";
+
+  test("allowed: scoped value in; others blanked when exported; escalated: blanks only; blocked: untouched; audit holds no value", async () => {
+    process.env.SHARED_TOKEN = EXPORTED;
+    try {
+      const { api, reg } = fakeApi(config);
+      registerCoordinator(api);
+      const resolve = reg.hooks.get("resolve_exec_env");
+      assert.equal(resolve?.priority, HOOK_PRIORITY);
+      const note = (sessionKey: string) => assert.equal(resolve?.handler({ sessionKey, toolName: "exec", host: "gateway" }, { sessionKey }), undefined);
+      const hook = reg.hooks.get("before_tool_call")?.handler as Handler;
+
+      note(MAIN);
+      assert.deepEqual(await hook({ toolName: "exec", params: { command: "deploy --env prod", env: { A: "1" } } }, { sessionKey: MAIN }), {
+        params: { command: "deploy --env prod", env: { A: "1", DEPLOY_TOKEN: VALUE, SHARED_TOKEN: "" } },
+      });
+      note(MAIN);
+      assert.deepEqual(await hook({ toolName: "exec", params: { command: "deploy --env prod | cat" } }, { sessionKey: MAIN }), { params: { command: "deploy --env prod | cat", env: { SHARED_TOKEN: "" } } });
+      note(MAIN);
+      const esc = (await hook({ toolName: "exec", params: { command: "$X" } }, { sessionKey: MAIN })) as { params: unknown; requireApproval: unknown };
+      assert.ok(esc.requireApproval);
+      assert.deepEqual(esc.params, { command: "$X", env: { SHARED_TOKEN: "" } });
+      const GROUP_S = "agent:main:telegram:group:-100555";
+      note(GROUP_S);
+      const blocked = await hook({ toolName: "exec", params: { command: "deploy --env prod" } }, { sessionKey: GROUP_S, requester: { channel: "telegram", senderId: "5" } });
+      assert.deepEqual(Object.keys(blocked as object).sort(), ["block", "blockReason"]);
+      // No host noted: the call runs without the value.
+      assert.deepEqual(await hook({ toolName: "exec", params: { command: "deploy --env prod" } }, { sessionKey: MAIN }), { params: { command: "deploy --env prod", env: { SHARED_TOKEN: "" } } });
+      assert.equal(await hook({ toolName: "read", params: { path: "README.md" } }, { sessionKey: MAIN }), undefined);
+
+      const auditDir = join(STATE, "otheru-coordinator", "audit");
+      const text = readdirSync(auditDir).filter((f) => f.endsWith(".jsonl")).map((f) => readFileSync(join(auditDir, f), "utf8")).join("\n");
+      assert.match(text, /deploy --env prod/);
+      assert.ok(!text.includes(VALUE) && !text.includes(EXPORTED), "a credential value is in the audit trail");
+      assert.ok(!reg.logs.join("\n").includes(VALUE), "a credential value is in the log");
+    } finally {
+      delete process.env.SHARED_TOKEN;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

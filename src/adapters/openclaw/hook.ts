@@ -7,6 +7,7 @@ import { appendDecisionNote, noteLine } from "../../memory/decision-notes.ts";
 import { redactSecrets } from "../../patterns/secrets.ts";
 import type { Decision } from "../../policy/types.ts";
 import type { PendingEscalations } from "../../approvals/pending.ts";
+import { type CredentialInjector, withEnv } from "../../credentials/inject.ts";
 
 /** The parts of OpenClaw's before_tool_call event and ctx we read (all optional: the host may omit any). */
 export type ToolCallEvent = { toolName?: unknown; params?: unknown; derivedPaths?: readonly string[] | undefined; toolCallId?: string | undefined; runId?: string | undefined };
@@ -19,7 +20,10 @@ export type ToolCallCtx = {
 export type HookResult =
   | undefined
   | { block: true; blockReason: string }
+  | { params: Record<string, unknown> }
   | {
+      /** Scoped credentials: an escalated exec carries only blanks (see withCredentials). */
+      params?: Record<string, unknown>;
       requireApproval: {
         title: string;
         description: string;
@@ -77,7 +81,7 @@ export type PendingDecisions = Map<string, { tool: string; params: unknown; deci
 const MAX_PENDING = 2_000;
 
 /** The before_tool_call handler. It never throws: a failure becomes a block with its reason. */
-export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log: HookLog, pending?: PendingDecisions, escalations?: PendingEscalations) {
+export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log: HookLog, pending?: PendingDecisions, escalations?: PendingEscalations, credentials?: CredentialInjector) {
   return async (event: ToolCallEvent, ctx: ToolCallCtx): Promise<HookResult> => {
     const tool = typeof event?.toolName === "string" ? event.toolName : "";
     try {
@@ -105,12 +109,35 @@ export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log:
         if (waiting) escalations?.resolve(waiting);
         void gate.audit?.event({ kind: "approval", tool, toolCallId: event?.toolCallId ?? null, sessionKey: ctx?.sessionKey ?? null, ruleIds: [...d.ruleIds], outcome }).catch(() => undefined);
       };
-      return toHookResult(d, tool, event?.params, approvalTimeoutMs, log, onResolution);
+      const hookResult = toHookResult(d, tool, event?.params, approvalTimeoutMs, log, onResolution);
+      return credentials ? withCredentials(hookResult, credentials, { tool, params: event?.params, decision: d.kind, sessionKey: ctx?.sessionKey }, log) : hookResult;
     } catch (err) {
       log.error(`otheru-coordinator: hook failure on ${tool || "(no tool)"}: ${(err as Error).message}`);
       return { block: true, blockReason: `otheru-coordinator: the coordinator failed while checking this call, so it is blocked [engine.error]` };
     }
   };
+}
+
+/**
+ * Scoped credentials for an exec the policy already decided: an allowed call gets its scoped values, allowed and
+ * escalated calls get blanks for credentials the gateway exports. A block stays a block; a failure here only means
+ * no override (the value is never in the message).
+ */
+function withCredentials(result: HookResult, credentials: CredentialInjector, call: Parameters<CredentialInjector["envFor"]>[0], log: HookLog): HookResult {
+  let env: Record<string, string> | undefined;
+  try {
+    env = credentials.envFor(call);
+  } catch (err) {
+    log.error(`otheru-coordinator: scoped credentials for ${call.tool} could not be worked out (${(err as Error).name}); the call runs without them`);
+    return result;
+  }
+  if (env === undefined) return result;
+  if (result === undefined) return call.decision === "allow" ? { params: withEnv(call.params, env) } : result;
+  if ("requireApproval" in result) {
+    const blanks = Object.fromEntries(Object.entries(env).filter(([, v]) => v === ""));
+    return Object.keys(blanks).length > 0 ? { ...result, params: withEnv(call.params, blanks) } : result;
+  }
+  return result;
 }
 
 /** message_received / before_prompt_build: record policy-override attempts; never changes anything. */

@@ -2,7 +2,7 @@
 import type { OpenClawPluginApi } from "openclaw/plugin-sdk/plugin-entry";
 import { ConfigError, defaultEnvFileFor, type LoadedConfig, loadConfig, PLUGIN_ID } from "../../config/load.ts";
 import { createGate, type Gate } from "../../gate/gate.ts";
-import { hostLayout, openclawPaths, PACKAGE_ROOT, realPathOf, storeSettings } from "../../gate/host.ts";
+import { hostLayout, openclawPaths, PACKAGE_ROOT, realPathOf, storeSettings, workspaceFor } from "../../gate/host.ts";
 import { canonicalJson, sha256Hex } from "../../config/canonical.ts";
 import { createAfterToolCall, createBeforeToolCall, createOverrideWatcher, type HookLog, type PendingDecisions } from "./hook.ts";
 import { hostname } from "node:os";
@@ -18,6 +18,8 @@ import { join } from "node:path";
 import { createOpsLogger } from "../../ops/logger.ts";
 import { createScrubber } from "../../ops/scrub.ts";
 import { createCoordinatorCommand, createHealthRoute, HEALTH_PATH } from "./operator.ts";
+import { compileCredentialScopes } from "../../credentials/config.ts";
+import { type CredentialInjector, createCredentialInjector } from "../../credentials/inject.ts";
 
 export type CoordinatorApi = Pick<OpenClawPluginApi, "on" | "registerService" | "logger" | "pluginConfig" | "config" | "registrationMode"> & {
   rootDir?: string | undefined;
@@ -29,7 +31,7 @@ export type CoordinatorApi = Pick<OpenClawPluginApi, "on" | "registerService" | 
 export const HOOK_PRIORITY = 1000;
 
 type Built =
-  | { ok: true; gate: Gate; loaded: LoadedConfig; runtime: CoordinatorRuntime; escalations: PendingEscalations; instanceId: string; logFor: (host: HookLog) => HookLog; flushLog: () => Promise<void> }
+  | { ok: true; gate: Gate; loaded: LoadedConfig; runtime: CoordinatorRuntime; escalations: PendingEscalations; instanceId: string; logFor: (host: HookLog) => HookLog; flushLog: () => Promise<void>; credentials: CredentialInjector | undefined }
   | { ok: false; problems: readonly string[] };
 
 /**
@@ -85,7 +87,9 @@ function build(api: CoordinatorApi, hostLog: HookLog): Built {
   const layoutFor = (loaded: LoadedConfig) =>
     hostLayout({ env, config: loaded.config, openclawConfig: api.config, ...(api.rootDir ? { pluginRoot: api.rootDir } : {}) });
   const probe = openclawPaths(env);
-  const result = loadConfig(api.pluginConfig ?? {}, { env, baseDir: probe.openclawStateDir, defaultEnvFile: defaultEnvFileFor(probe.openclawConfigPath) });
+  // OpenClaw loads these into its own environment, so every child process inherits their entries.
+  const exportedEnvFiles = [join(probe.openclawStateDir, ".env"), defaultEnvFileFor(probe.openclawConfigPath), join(probe.home, ".config", "openclaw", "gateway.env")];
+  const result = loadConfig(api.pluginConfig ?? {}, { env, baseDir: probe.openclawStateDir, defaultEnvFile: defaultEnvFileFor(probe.openclawConfigPath), exportedEnvFiles });
   let built: Built;
   if (result.ok) {
     const loaded = result.value;
@@ -114,7 +118,11 @@ function build(api: CoordinatorApi, hostLog: HookLog): Built {
       audit: gate.audit,
       createBots: (handler) => createAdminBots(loaded.config, handler, log, (api.config as { channels?: unknown } | undefined)?.channels),
     });
-    built = { ok: true, loaded, gate, runtime, escalations, instanceId, logFor, flushLog: () => ops.flush() };
+    const credentials =
+      loaded.config.credentials.length > 0
+        ? createCredentialInjector({ scopes: compileCredentialScopes(loaded.config.credentials), values: loaded.credentialValues, processEnv: env, pathEnv: { home: layout.home, cwd: workspaceFor(layout, undefined) } })
+        : undefined;
+    built = { ok: true, loaded, gate, runtime, escalations, instanceId, logFor, flushLog: () => ops.flush(), credentials };
   } else built = { ok: false, problems: result.problems };
   cache.set(key, built);
   return built;
@@ -151,10 +159,12 @@ export function registerCoordinator(api: CoordinatorApi): void {
     return;
   }
 
-  const { gate, loaded, runtime, escalations, flushLog } = built;
+  const { gate, loaded, runtime, escalations, flushLog, credentials } = built;
   const watch = createOverrideWatcher(gate, log, overrideSeen);
   const pending: PendingDecisions = new Map();
-  api.on("before_tool_call", createBeforeToolCall(gate, loaded.config.approvals.timeoutMs, log, pending, escalations), { priority: HOOK_PRIORITY });
+  api.on("before_tool_call", createBeforeToolCall(gate, loaded.config.approvals.timeoutMs, log, pending, escalations, credentials), { priority: HOOK_PRIORITY });
+  // Scoped credentials: only to learn each exec's host (it runs just before that call's before_tool_call); it adds no env.
+  if (credentials) api.on("resolve_exec_env", (event, ctx) => credentials.noteHost(event?.sessionKey ?? ctx?.sessionKey, event?.host), { priority: HOOK_PRIORITY });
   api.on(
     "after_tool_call",
     createAfterToolCall(gate, log, { enabled: loaded.config.decisionNotes.enabled, dir: loaded.config.decisionNotes.dir, timeZone: loaded.config.audit.timeZone, pending }),
