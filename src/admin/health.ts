@@ -4,6 +4,7 @@ import type { AuditStatus } from "../audit/log.ts";
 import { readKillSwitch } from "../state/killswitch.ts";
 import type { StateStore } from "../state/store.ts";
 import type { AdminBotStatus } from "./types.ts";
+import { type CredentialAge, rotationWarnings } from "../credentials/rotation.ts";
 
 export type Dependency = { name: string; required: boolean; ok: boolean; detail: string };
 
@@ -16,6 +17,8 @@ export type HealthReport = {
   audit?: { records: number; lastCheckpoint?: { seq: number; hash: string; time: string } | undefined } | undefined;
   instances: string[];
   dependencies: Dependency[];
+  /** Things an operator should fix that do not stop anything (overdue credential rotation); present when credentials are configured. */
+  warnings?: string[];
 };
 
 export type HealthSources = {
@@ -27,6 +30,8 @@ export type HealthSources = {
   /** Bots configured but not observable from here (the CLI): reported as not checked. */
   botsElsewhere?: readonly string[] | undefined;
   instances?: (() => Promise<string[]>) | undefined;
+  /** Configured scoped credentials (names and rotation dates only): overdue ones become warnings. */
+  credentials?: readonly CredentialAge[] | undefined;
   now?: () => Date;
 };
 
@@ -80,6 +85,17 @@ export async function collectHealth(src: HealthSources): Promise<HealthReport> {
   for (const platform of src.botsElsewhere ?? []) {
     deps.push({ name: `admin-bot-${platform}`, required: false, ok: true, detail: "runs inside the gateway; see GET /dependencies/health there" });
   }
+  let warnings: string[] | undefined;
+  if (src.credentials !== undefined && src.credentials.length > 0) {
+    warnings = rotationWarnings(src.credentials, src.now?.() ?? new Date());
+    const dated = src.credentials.filter((c) => c.maxAgeDays !== undefined).length;
+    deps.push({
+      name: "credential-rotation",
+      required: false,
+      ok: warnings.length === 0,
+      detail: warnings.length === 0 ? `${dated} of ${src.credentials.length} credentials declare a maximum age; none is overdue` : `${warnings.length} credential${warnings.length === 1 ? "" : "s"} overdue or undated (see warnings)`,
+    });
+  }
   let instances = [src.instanceId];
   try {
     if (src.instances) instances = await src.instances();
@@ -95,11 +111,13 @@ export async function collectHealth(src: HealthSources): Promise<HealthReport> {
     ...(audit ? { audit } : {}),
     instances,
     dependencies: deps,
+    ...(warnings !== undefined ? { warnings } : {}),
   };
 }
 
 export function formatHealth(h: HealthReport): string {
   const lines = [`Health: ${h.ok ? "ok" : "DEGRADED"} (${h.checkedAt}, instance ${h.instance})`];
-  for (const d of h.dependencies) lines.push(`${d.ok ? "ok  " : "DOWN"} ${d.name}${d.required ? "" : " (optional)"}: ${d.detail}`);
+  for (const d of h.dependencies) lines.push(`${d.ok ? "ok  " : d.required ? "DOWN" : "WARN"} ${d.name}${d.required ? "" : " (optional)"}: ${d.detail}`);
+  for (const w of h.warnings ?? []) lines.push(`warning: ${w}`);
   return lines.join("\n");
 }

@@ -65,6 +65,7 @@ export function createCoordinatorRuntime(o: RuntimeOptions): CoordinatorRuntime 
         ...[...standby].map(([platform, holder]) => ({ platform, connected: false, standbyFor: holder })),
       ],
       instances: () => listInstances(o.store),
+      credentials: o.config.credentials,
     });
   const deps: AdminDeps = {
     store: o.store,

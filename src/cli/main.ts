@@ -12,6 +12,7 @@ import { verifyAuditDir } from "../audit/verify.ts";
 import { runEvaluate } from "./evaluate.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, loadForCli, UsageError } from "./io.ts";
 import { killSwitchStatus, runHealth, runStopResume, storeForEvaluate } from "./operator.ts";
+import { rotationWarnings } from "../credentials/rotation.ts";
 
 const USAGE = `usage: otheru-coordinator <command> [options]
 
@@ -135,7 +136,8 @@ async function main(argv: string[]): Promise<number> {
         highStakesAction: c.highStakesAction,
         stateDir: layout.stateDir,
         protectedPaths: layout.protectedPaths,
-        warnings: loaded.warnings,
+        credentials: c.credentials.map((x) => x.name),
+        warnings: [...loaded.warnings, ...rotationWarnings(c.credentials, new Date())],
       };
       if (values.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
       else {
@@ -149,6 +151,7 @@ async function main(argv: string[]): Promise<number> {
             `critical         ${status.criticalChannels.join(", ") || "(none)"}`,
             `defaults         tools ${status.defaultAction}, high-stakes ${status.highStakesAction} (${status.highStakesTools} high-stakes tools)`,
             `state dir        ${status.stateDir}`,
+            `credentials      ${status.credentials.join(", ") || "(none)"}`,
             ...status.warnings.map((w) => `warning          ${w}`),
           ].join("\n") + "\n",
         );

@@ -96,6 +96,7 @@ export async function runHealth(l: Loaded, json: boolean, out: NodeJS.WritableSt
         : undefined,
       botsElsewhere: [...(c.admin.telegram ? ["telegram"] : []), ...(c.admin.discord ? ["discord"] : [])],
       instances: () => listInstances(store),
+      credentials: c.credentials,
     });
     out.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatHealth(report)}\n`);
     return report.ok ? EXIT_OK : EXIT_FAILED;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { createAdminHandler, type AdminDeps } from "../../src/admin/core.ts";
-import { collectHealth } from "../../src/admin/health.ts";
+import { collectHealth, formatHealth } from "../../src/admin/health.ts";
 import { createCoordinatorCommand, createHealthRoute } from "../../src/adapters/openclaw/operator.ts";
 import { readKillSwitch } from "../../src/state/killswitch.ts";
 import { openStateStore } from "../../src/state/store.ts";
@@ -122,4 +122,32 @@ test("config: a token OpenClaw already substituted from the environment is accep
   assert.deepEqual(ok.ok && ok.value.secretValues, [token]);
   const bad = parseConfig(cfg, {});
   assert.equal(bad.ok, false);
+});
+
+test("GET /dependencies/health: an overdue credential is a warning with its fix (200, optional dependency); /health shows WARN", async () => {
+  const store = openStateStore({ kind: "sqlite", path: join(dir, "rotation.sqlite"), timeoutMs: 1000, namespace: "t" });
+  const credentials = [
+    { name: "DEPLOY_TOKEN", rotatedAt: "2026-01-01", maxAgeDays: 90 },
+    { name: "API_TOKEN", rotatedAt: "2026-06-01", maxAgeDays: 90 },
+  ];
+  const health = () => collectHealth({ instanceId: "i-1", policyHash: "cd".repeat(32), store, credentials, now: () => new Date("2026-06-30T12:00:00Z") });
+  const route = createHealthRoute({ health });
+  const server: Server = createServer((req, res) => void route(req, res));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/dependencies/health`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { ok: boolean; warnings: string[]; dependencies: { name: string; required: boolean; ok: boolean; detail: string }[] };
+    assert.equal(body.ok, true);
+    assert.deepEqual(body.dependencies.at(-1), { name: "credential-rotation", required: false, ok: false, detail: "1 credential overdue or undated (see warnings)" });
+    assert.deepEqual(body.warnings, [
+      "credential DEPLOY_TOKEN is overdue for rotation: last rotated 2026-01-01, 180 days ago (maxAgeDays 90); rotate it, put the new value in the envFile and set credentials.0.rotatedAt to that day",
+    ]);
+    const text = formatHealth(await health());
+    assert.match(text, /\nWARN credential-rotation \(optional\): 1 credential overdue or undated \(see warnings\)\nwarning: credential DEPLOY_TOKEN is overdue for rotation: /);
+  } finally {
+    await new Promise((r) => server.close(r));
+    await store.close();
+  }
 });

@@ -72,3 +72,15 @@ test("usage errors exit 2", () => {
   assert.equal(run(["stop", "--config", cfg, "--bogus"]).code, 2);
   assert.equal(run(["resume", "--config", cfg, "--reason", "x"]).code, 2);
 });
+
+test("status and health: a credential past its maxAgeDays is a warning with the fix; health stays exit 0", () => {
+  const credCfg = join(dir, "creds.json");
+  writeFileSync(credCfg, JSON.stringify({ credentials: [{ name: "DEPLOY_TOKEN", commands: ["deploy"], rotatedAt: "2020-01-01", maxAgeDays: 30 }] }));
+  const status = run(["status", "--config", credCfg, "--state-dir", state]);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /\ncredentials {6}DEPLOY_TOKEN\n/);
+  assert.match(status.stdout, /\nwarning {10}credential DEPLOY_TOKEN is overdue for rotation: last rotated 2020-01-01, \d+ days ago \(maxAgeDays 30\); rotate it, put the new value in the envFile and set credentials\.0\.rotatedAt to that day\n/);
+  const health = run(["health", "--config", credCfg, "--state-dir", state]);
+  assert.equal(health.code, 0, health.stdout + health.stderr);
+  assert.match(health.stdout, /\nWARN credential-rotation \(optional\): 1 credential overdue or undated \(see warnings\)\nwarning: credential DEPLOY_TOKEN is overdue/);
+});
