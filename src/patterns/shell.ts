@@ -213,9 +213,9 @@ function hasDynamicPart(word: Word): boolean {
 }
 
 /** Skip wrapper commands (sudo -u x, env A=b, timeout 5, nice -n 10 …) to the command that really runs. */
-export function unwrap(argv: readonly string[]): readonly string[] {
+export function unwrap(argv: readonly string[], roles = argv.length === 0 ? undefined : NAME_ROLES.get(baseName(argv[0] as string))): readonly string[] {
   // Most commands run directly: hand back the same words (callers never modify them).
-  if (argv.length === 0 || !WRAPPERS.has(baseName(argv[0] as string))) return argv;
+  if (roles === undefined || (roles.flags & WRAPPER) === 0) return argv;
   let rest = [...argv];
   let rootShellFlag = false;
   for (let guard = 0; guard < 8 && rest.length > 0; guard++) {
@@ -296,11 +296,12 @@ function isLocalHost(host: string): boolean {
 type Classifier = (ctx: Ctx, name: string, args: readonly string[], operands: readonly string[], via: string, text: string) => boolean;
 
 /** Per-command semantics: the paths it touches and single-command catalogue rules. */
-function classifyCommand(ctx: Ctx, argv: readonly string[], text: string, name = baseName(argv[0] ?? ""), roles = NAME_ROLES.get(name)): void {
+/** `args`: argv.slice(1) when the caller has it. */
+function classifyCommand(ctx: Ctx, argv: readonly string[], text: string, name = baseName(argv[0] ?? ""), roles = NAME_ROLES.get(name), args?: readonly string[]): void {
   const classifier = roles?.classify;
   if (classifier !== undefined) {
-    const args = argv.slice(1);
-    if (classifier(ctx, name, args, args.filter((a) => !a.startsWith("-")), `exec:${name}`, text)) return;
+    const words = args ?? argv.slice(1);
+    if (classifier(ctx, name, words, operandsOf(words), `exec:${name}`, text)) return;
   }
   // Any other command: its path-like arguments (or the values of NAME=path arguments), the "via" text made only for a path.
   for (let i = 1; i < argv.length; i++) {
@@ -317,6 +318,13 @@ const FIND_FILTER = /^-(i?name|i?path|i?regex|i?wholename|newer\w*|[amc](time|mi
 /** find actions that run a command on every match. */
 const FIND_RUN = /^-(exec|execdir|ok|okdir)$/;
 const KEY_PATH_GLOB = /id_(rsa|dsa|ecdsa|ed25519)|\.(pem|kdbx|ppk)\b|credentials|\.netrc|\.git-credentials|\.ssh\//;
+
+/** The words that are not options (do not start with "-"). */
+function operandsOf(args: readonly string[]): string[] {
+  const operands: string[] = [];
+  for (const a of args) if (!isDash(a)) operands.push(a);
+  return operands;
+}
 
 /** Command names with their own rules, each name once. */
 const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
@@ -617,6 +625,7 @@ const SHELL = 1;
 const INTERPRETER = 2;
 const LOOKUP_SENDER = 4;
 const FILE_PRINTER = 8;
+const WRAPPER = 16;
 type NameRoles = { flags: number; classify: Classifier | undefined };
 const NAME_ROLES: ReadonlyMap<string, NameRoles> = nameRoles();
 
@@ -628,7 +637,7 @@ function nameRoles(): Map<string, NameRoles> {
     return r;
   };
   for (const name of CLASSIFIERS.keys()) role(name);
-  const sets: [ReadonlySet<string>, number][] = [[SHELLS, SHELL], [INTERPRETERS, INTERPRETER], [LOOKUP_SENDERS, LOOKUP_SENDER], [FILE_PRINTERS, FILE_PRINTER]];
+  const sets: [ReadonlySet<string>, number][] = [[SHELLS, SHELL], [INTERPRETERS, INTERPRETER], [LOOKUP_SENDERS, LOOKUP_SENDER], [FILE_PRINTERS, FILE_PRINTER], [WRAPPERS, WRAPPER]];
   for (const [names, flag] of sets) for (const name of names) role(name).flags |= flag;
   return table;
 }
@@ -660,6 +669,8 @@ type Argv = {
   /** charClasses of the texts of the name and suffix words, or-ed (CH_DOLLAR, CH_BACKTICK, CH_ANGLE: a word may nest). */
   textChars: number;
   real: readonly string[] | undefined;
+  /** NAME_ROLES of argv[0]'s base name, looked up by realOf with `real`. */
+  firstRoles: NameRoles | undefined;
   names: readonly string[] | undefined;
   piped: boolean;
   feeds: boolean;
@@ -718,7 +729,7 @@ function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command
       argv.push(word);
     }
   }
-  return { cmd, argv, dynamic, nameWord, chars, textChars, real: undefined, names: undefined, piped: false, feeds: false };
+  return { cmd, argv, dynamic, nameWord, chars, textChars, real: undefined, firstRoles: undefined, names: undefined, piped: false, feeds: false };
 }
 
 /** pushWordValues, straight to `out` for a literal word without braces (the usual word); returns the charClasses of what it added. */
@@ -736,14 +747,22 @@ function pushWord(vars: ReadonlyMap<string, string> | undefined, word: Word, val
 
 /** The command's words after wrappers (sudo, env, timeout…), memoised like its argv. */
 function realArgv(s: Shared, cmd: Command): readonly string[] {
-  const a = commandArgv(s, cmd);
-  return (a.real ??= unwrap(a.argv));
+  return realOf(commandArgv(s, cmd));
+}
+
+/** facts.real, worked out once, with the roles of the first word (which analyseArgv reuses when nothing was unwrapped). */
+function realOf(facts: Argv): readonly string[] {
+  if (facts.real !== undefined) return facts.real;
+  const argv = facts.argv;
+  const roles = argv.length === 0 ? undefined : NAME_ROLES.get(baseName(argv[0] as string));
+  facts.firstRoles = roles;
+  return (facts.real = unwrap(argv, roles));
 }
 
 /** The names the command's unwrapped first word can run as, memoised (callers never modify the list). */
 function commandNames(s: Shared, cmd: Command): readonly string[] {
   const a = commandArgv(s, cmd);
-  return (a.names ??= namesOf((a.real ??= unwrap(a.argv))[0] ?? ""));
+  return (a.names ??= namesOf(realOf(a)[0] ?? ""));
 }
 
 function innerCommandNames(s: Shared, node: SyntaxNode): string[] {
@@ -758,7 +777,8 @@ function pushCommandNames(s: Shared, node: SyntaxNode, names: string[]): void {
     // A command whose words are all plain (no $, backtick, < or >) holds no nested command: its own names are all there is.
     const facts = commandArgv(s, node);
     if ((facts.textChars & (CH_DOLLAR | CH_BACKTICK | CH_ANGLE)) === 0 && redirectsOf(node) === NO_REDIRECTS && !hasAssignment(node.suffix)) {
-      if ((facts.real ??= unwrap(facts.argv))[0]) for (const name of (facts.names ??= namesOf(facts.real[0] ?? ""))) names.push(name);
+      const real = realOf(facts);
+      if (real[0]) for (const name of (facts.names ??= namesOf(real[0]))) names.push(name);
       return;
     }
   }
@@ -831,7 +851,7 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string, redirects: reado
   if ((facts.chars & CH_NON_ASCII) !== 0 && (hasNonAscii(nameWord) || hasNonAsciiOption(argv))) {
     finding(ctx, "unicode.lookalike", "escalate", "A command word contains non-ASCII look-alike characters.", text);
   }
-  analyseArgv(ctx, argv, facts, text, (facts.real ??= unwrap(argv)), facts.chars);
+  analyseArgv(ctx, argv, facts, text, realOf(facts), facts.chars);
   return facts;
 }
 
@@ -875,9 +895,12 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: strin
   if (!name) return;
   // unwrap hands back argv itself unless its first word is a wrapper: only then can a root runner be in front.
   const viaSudo = real !== argv && ROOT_RUNNERS.has(baseName(argv[0] ?? ""));
-  const roles = NAME_ROLES.get(name);
+  // The first word's roles when analyseCommand's own words run unwrapped (its name, looked up once by realOf).
+  const roles = real === facts.argv && argv === real ? facts.firstRoles : NAME_ROLES.get(name);
   const flags = roles === undefined ? 0 : roles.flags;
-  if (ctx.s.out.commands.length < MAX_COMMANDS) ctx.s.out.commands.push({ name, args: real.slice(1), text: joinWords(real) });
+  // The words after the name, sliced once: the reported command, the classifier and the rules below share it (none modifies it).
+  const args = real.slice(1);
+  if (ctx.s.out.commands.length < MAX_COMMANDS) ctx.s.out.commands.push({ name, args, text: joinWords(real) });
   if (runsFileFrom(ctx, real, ctx.s.downloads)) finding(ctx, "shell.remote-code", "block", "A file just downloaded from the network is executed.", text);
   if (runsFileFrom(ctx, real, ctx.s.decoded)) finding(ctx, "shell.obfuscated-exec", "block", "A file just decoded from hidden text is executed.", text);
   // A call of a function defined earlier in the script runs its body with these arguments.
@@ -885,7 +908,6 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: strin
   if (body !== undefined && ctx.s.calling?.has(name) === true) return; // recursion: the body is already being analysed
   if (body !== undefined) {
     (ctx.s.calling ??= new Set()).add(name);
-    const args = real.slice(1);
     analyseSource(ctx, body.replace(/\$\{?([1-9@*])\}?/g, (_, n: string) => (n === "@" || n === "*" ? args.join(" ") : (args[Number(n) - 1] ?? ""))));
     ctx.s.calling?.delete(name);
     return;
@@ -897,7 +919,7 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: strin
       if (/\{\}/.test(script) && argv.some((a) => baseName(a) === "xargs")) finding(ctx, "shell.dynamic-command", "escalate", "xargs feeds text from its input to a shell as commands.", text);
       analyseSource(ctx, script);
     }
-    const interactive = real.slice(1).some((a) => (isDash(a) && /^-[a-zA-Z]*i/.test(a)) || a === "-l" || a === "--login") || (real.length === 1 && !facts.piped);
+    const interactive = args.some((a) => (isDash(a) && /^-[a-zA-Z]*i/.test(a)) || a === "-l" || a === "--login") || (real.length === 1 && !facts.piped);
     if (interactive && i < 0) {
       if (viaSudo) finding(ctx, "priv.root-shell", "block", "The command opens a root shell.", text);
       if (cmd.redirects.some((r) => r.type === "Redirect" && DEV_SOCKET.test(r.target?.value ?? ""))) {
@@ -905,11 +927,11 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: strin
       }
     }
   }
-  if (name === "eval") analyseSource(ctx, real.slice(1).join(" "));
+  if (name === "eval") analyseSource(ctx, args.join(" "));
   // Interpreters fed code inline, or from substitutions that fetch or decode.
   const interpreter = (flags & (SHELL | INTERPRETER)) !== 0 || isVersionedInterpreter(name);
   if (interpreter && (flags & SHELL) === 0) {
-    const code = inlineCode(name, real.slice(1));
+    const code = inlineCode(name, args);
     if (code !== undefined) {
       analyseCode(ctx, code, name, text);
       if (viaSudo && /pty\.spawn|os\.(system|exec\w*)\s*\(\s*["'](\/bin\/)?(ba|z|da)?sh\b|spawn\s*\(\s*["'](\/bin\/)?(ba|z|da)?sh["']/.test(code)) {
@@ -933,7 +955,7 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: strin
       ctx.s.sends++;
     }
   }
-  classifyCommand(ctx, real, text, name, roles);
+  classifyCommand(ctx, real, text, name, roles, args);
   if ((name === "env" || name === "printenv") && !real.some((a, k) => k > 0 && !a.startsWith("-")) && !facts.feeds) ctx.s.envPrinted = true;
   if ((flags & FILE_PRINTER) !== 0 && real.some((a) => PROC_ENVIRON.test(a))) {
     ctx.s.envDump = true;
@@ -976,7 +998,7 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
     }
     const facts = commandArgv(ctx.s, s);
     stageFacts.push(facts);
-    for (const n of (facts.names ??= namesOf((facts.real ??= unwrap(facts.argv))[0] ?? ""))) stageNames.push(n);
+    for (const n of (facts.names ??= namesOf(realOf(facts)[0] ?? ""))) stageNames.push(n);
     if (i > 0) facts.piped = true;
     if (i < stages.length - 1) facts.feeds = true;
   }
@@ -1098,7 +1120,7 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
       else if (r.type === "HereString") herestring ??= r;
     }
     if (heredoc !== undefined || herestring !== undefined) {
-      const real = (facts.real ??= unwrap(facts.argv));
+      const real = realOf(facts);
       const name = baseName(real[0] ?? "");
       // Text on stdin (heredoc, here-string) is code when a shell or an interpreter without a script reads it.
       const stdin = [heredoc?.type === "HereDoc" ? heredoc.body.text : undefined, herestring?.type === "HereString" ? herestring.target?.value : undefined];
@@ -1137,8 +1159,8 @@ function analyseSource(ctx: Ctx, source: string): void {
     return;
   }
   const script: ParsedScript = parse(source);
-  const errors = script.errors ?? [];
-  if (errors.length > 0 && ctx.s.out.ok) {
+  const errors = script.errors;
+  if (errors !== undefined && errors.length > 0 && ctx.s.out.ok) {
     ctx.s.out.ok = false;
     ctx.s.out.error = errors.map((e) => `${e.message} at ${e.pos}`).join("; ");
     finding(ctx, "shell.unparsable", "escalate", "The shell command does not parse, so what it does cannot be checked.", source);
