@@ -111,6 +111,7 @@ export async function statusText(deps: Pick<AdminDeps, "store" | "instanceId" | 
   lines.push(`Audit: ${health.audit ? `${health.audit.records} records this run; last checkpoint ${cp ? `#${cp.seq} ${cp.hash.slice(0, 16)} at ${cp.time}` : "none yet"}` : "off"}`);
   lines.push(`Instance: ${deps.instanceId}${health.instances.length > 1 ? ` (also: ${health.instances.filter((i) => i !== deps.instanceId).join(", ")})` : ""}`);
   lines.push(`Health: ${health.ok ? "ok" : "DEGRADED"}`);
+  for (const w of health.warnings ?? []) lines.push(`Warning: ${w}`);
   return lines.join("\n");
 }
 

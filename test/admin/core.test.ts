@@ -44,7 +44,7 @@ function setup() {
     log: { info: () => {}, warn: () => {}, error: () => {} },
     now: () => NOW,
   };
-  return { store, records, stops, handler: createAdminHandler(deps) };
+  return { store, records, stops, health, handler: createAdminHandler(deps) };
 }
 
 let nextId = 1;
@@ -138,6 +138,13 @@ describe("admin handler", () => {
     assert.match((await handler(tg("/health")))?.text ?? "", /^Health: ok/);
     assert.equal((await handler(tg("/pending")))?.text, "No escalations are waiting for a decision.");
     assert.equal((await handler(tg("/audit verify")))?.text, "Audit trail OK: 3 records");
+  });
+
+  test("/status lists health warnings (an overdue credential) with their fix", async () => {
+    const { handler, health } = setup();
+    health.warnings = ["credential DEPLOY_TOKEN is overdue for rotation: last rotated 2026-01-01, 180 days ago (maxAgeDays 90); rotate it, put the new value in the envFile and set credentials.0.rotatedAt to that day"];
+    const status = (await handler(tg("/status")))?.text ?? "";
+    assert.match(status, /\nHealth: ok\nWarning: credential DEPLOY_TOKEN is overdue for rotation: last rotated 2026-01-01, 180 days ago \(maxAgeDays 90\); rotate it, put the new value in the envFile and set credentials\.0\.rotatedAt to that day$/);
   });
 
   test("a store that is down: the operator is told nothing changed", async () => {
