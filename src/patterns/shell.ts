@@ -713,7 +713,7 @@ function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command
       chars = pushWord(vars, name, nameWord, classes, argv);
     } else {
       nameWord = wordValue(name);
-      chars = pushWord(vars, name, nameWord, classes, argv) | charClasses(nameWord);
+      chars = pushWord(vars, name, nameWord, classes, argv) | ((classes & (CH_DOLLAR | CH_BACKTICK)) === 0 ? classes : charClasses(nameWord));
       dynamic = hasDynamicPart(name);
     }
   }
@@ -732,7 +732,11 @@ function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command
   return { cmd, argv, dynamic, nameWord, chars, textChars, real: undefined, firstRoles: undefined, names: undefined, piped: false, feeds: false };
 }
 
-/** pushWordValues, straight to `out` for a literal word without braces (the usual word); returns the charClasses of what it added. */
+/**
+ * pushWordValues, straight to `out` for a literal word without braces (the usual word). Returns charClasses or-ed over what it
+ * added, or a superset: without `$`, backtick or braces nothing is substituted, decoded or generated (quote removal and escapes
+ * only drop characters of the text), so the text's classes cover the values. A range such as {Z..a} makes characters of its own.
+ */
 function pushWord(vars: ReadonlyMap<string, string> | undefined, word: Word, value: string, classes: number, out: string[]): number {
   if ((classes & (CH_NOT_LITERAL | CH_BRACE)) === 0) {
     out.push(value);
@@ -740,6 +744,7 @@ function pushWord(vars: ReadonlyMap<string, string> | undefined, word: Word, val
   }
   const from = out.length;
   pushWordValues(vars, word, value, out);
+  if ((classes & (CH_DOLLAR | CH_BACKTICK | CH_BRACE)) === 0) return classes;
   let added = 0;
   for (let i = from; i < out.length; i++) added |= charClasses(out[i] as string);
   return added;
