@@ -162,6 +162,12 @@ function isVersionedInterpreter(name: string): boolean {
   return name.startsWith("p") && VERSIONED_INTERPRETER.test(name);
 }
 
+/** The role bits of a command name, a versioned interpreter (python3.12) counted as INTERPRETER. */
+function nameFlags(name: string): number {
+  const roles = NAME_ROLES.get(name);
+  return (roles === undefined ? 0 : roles.flags) | (isVersionedInterpreter(name) ? INTERPRETER : 0);
+}
+
 function hasPart(word: Word, type: string): boolean {
   const parts = word.parts;
   if (parts === undefined) return false;
@@ -626,6 +632,8 @@ const INTERPRETER = 2;
 const LOOKUP_SENDER = 4;
 const FILE_PRINTER = 8;
 const WRAPPER = 16;
+const RAW_NETWORK = 32;
+const ENV_LISTER = 64;
 type NameRoles = { flags: number; classify: Classifier | undefined };
 const NAME_ROLES: ReadonlyMap<string, NameRoles> = nameRoles();
 
@@ -637,7 +645,7 @@ function nameRoles(): Map<string, NameRoles> {
     return r;
   };
   for (const name of CLASSIFIERS.keys()) role(name);
-  const sets: [ReadonlySet<string>, number][] = [[SHELLS, SHELL], [INTERPRETERS, INTERPRETER], [LOOKUP_SENDERS, LOOKUP_SENDER], [FILE_PRINTERS, FILE_PRINTER], [WRAPPERS, WRAPPER]];
+  const sets: [ReadonlySet<string>, number][] = [[SHELLS, SHELL], [INTERPRETERS, INTERPRETER], [LOOKUP_SENDERS, LOOKUP_SENDER], [FILE_PRINTERS, FILE_PRINTER], [WRAPPERS, WRAPPER], [RAW_NET, RAW_NETWORK], [ENV_LISTERS, ENV_LISTER]];
   for (const [names, flag] of sets) for (const name of names) role(name).flags |= flag;
   return table;
 }
@@ -993,6 +1001,8 @@ function fedCode(ctx: Ctx, part: SyntaxNode, interpreter: string, text: string):
 /** Pipelines: what feeds an interpreter's stdin decides how dangerous it is. */
 function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string): void {
   const stageNames: string[] = [];
+  // The role bits of all stage names, or-ed: "some stage is a shell" is one bit test.
+  let stageFlags = 0;
   // Each command stage's memoised facts, looked up once; marks on them rather than in sets.
   const stageFacts: (Argv | undefined)[] = [];
   for (let i = 0; i < stages.length; i++) {
@@ -1003,27 +1013,35 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
     }
     const facts = commandArgv(ctx.s, s);
     stageFacts.push(facts);
-    for (const n of (facts.names ??= namesOf(realOf(facts)[0] ?? ""))) stageNames.push(n);
+    for (const n of (facts.names ??= namesOf(realOf(facts)[0] ?? ""))) {
+      stageNames.push(n);
+      stageFlags |= nameFlags(n);
+    }
     if (i > 0) facts.piped = true;
     if (i < stages.length - 1) facts.feeds = true;
   }
-  if (stageNames.some((n) => SHELLS.has(n)) && stageNames.some((n) => RAW_NET.has(n))) {
+  if ((stageFlags & SHELL) !== 0 && (stageFlags & RAW_NETWORK) !== 0) {
     finding(ctx, "shell.reverse-shell", "block", "A shell's input or output is wired to a raw network connection.", source.slice(stages[0]?.pos ?? 0, stages.at(-1)?.end ?? 0));
   }
   // The command names of the stages before stage i, collected as the loop reaches each command stage.
   const upstream: string[] = [];
   let upstreamStages = 0;
+  // Role bits of the names in `upstream`, or-ed as they are appended.
+  let upstreamFlags = 0;
+  let upstreamScanned = 0;
   for (let i = 1; i < stages.length; i++) {
     const stage = stages[i] as SyntaxNode;
     const facts = stageFacts[i];
     if (facts === undefined) continue;
     const real = facts.real as readonly string[];
     const candidates = facts.names as readonly string[];
-    const name = candidates.find((n) => isInterpreter(n)) ?? candidates[0] ?? "";
+    // One candidate is the name whether or not it is an interpreter; a glob's candidates prefer an interpreter.
+    const name = candidates.length === 1 ? (candidates[0] as string) : (candidates.find((n) => isInterpreter(n)) ?? candidates[0] ?? "");
     const text = source.slice(stage.pos, stage.end);
     for (; upstreamStages < i; upstreamStages++) pushCommandNames(ctx.s, stages[upstreamStages] as SyntaxNode, upstream);
+    for (; upstreamScanned < upstream.length; upstreamScanned++) upstreamFlags |= nameFlags(upstream[upstreamScanned] as string);
     // env | grep token, printenv | curl …
-    if (upstream.some((n) => ENV_LISTERS.has(n))) {
+    if ((upstreamFlags & ENV_LISTER) !== 0) {
       if (name === "grep" || name === "egrep" || name === "rg" || name === "awk" || name === "sed") {
         if (SECRET_WORDS.test(real.slice(1).join(" "))) finding(ctx, "cred.env-dump", "block", "Environment variables holding secrets are filtered out of the environment.", source.slice(stages[0]?.pos ?? 0, stage.end));
       }
