@@ -672,7 +672,7 @@ type Argv = {
   argv: string[];
   dynamic: boolean;
   nameWord: string;
-  /** charClasses of every argv string and of nameWord, or-ed: a class absent here is absent from each of them. */
+  /** charClasses of every argv string and of nameWord, or-ed, or a superset (CH_ALL when not worked out): a class absent here is absent from each of them. */
   chars: number;
   /** charClasses of the texts of the name and suffix words, or-ed (CH_DOLLAR, CH_BACKTICK, CH_ANGLE: a word may nest). */
   textChars: number;
@@ -721,7 +721,7 @@ function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command
       chars = pushWord(vars, name, nameWord, classes, argv);
     } else {
       nameWord = wordValue(name);
-      chars = pushWord(vars, name, nameWord, classes, argv) | ((classes & (CH_DOLLAR | CH_BACKTICK)) === 0 ? classes : charClasses(nameWord));
+      chars = pushWord(vars, name, nameWord, classes, argv) | ((classes & (CH_DOLLAR | CH_BACKTICK)) === 0 ? classes : CH_ALL);
       dynamic = hasDynamicPart(name);
     }
   }
@@ -743,19 +743,16 @@ function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command
 /**
  * pushWordValues, straight to `out` for a literal word without braces (the usual word). Returns charClasses or-ed over what it
  * added, or a superset: without `$`, backtick or braces nothing is substituted, decoded or generated (quote removal and escapes
- * only drop characters of the text), so the text's classes cover the values. A range such as {Z..a} makes characters of its own.
+ * only drop characters of the text), so the text's classes cover the values. Otherwise (a range such as {Z..a} makes characters
+ * of its own) CH_ALL: the few checks that use the classes then look at their words themselves, as they would without them.
  */
 function pushWord(vars: ReadonlyMap<string, string> | undefined, word: Word, value: string, classes: number, out: string[]): number {
   if ((classes & (CH_NOT_LITERAL | CH_BRACE)) === 0) {
     out.push(value);
     return classes;
   }
-  const from = out.length;
   pushWordValues(vars, word, value, out);
-  if ((classes & (CH_DOLLAR | CH_BACKTICK | CH_BRACE)) === 0) return classes;
-  let added = 0;
-  for (let i = from; i < out.length; i++) added |= charClasses(out[i] as string);
-  return added;
+  return (classes & (CH_DOLLAR | CH_BACKTICK | CH_BRACE)) === 0 ? classes : CH_ALL;
 }
 
 /** The command's words after wrappers (sudo, env, timeout…), memoised like its argv. */
