@@ -137,7 +137,7 @@ describe("gateway turns (chat.send)", () => {
     async () => {
       await home().startGateway();
     },
-    { timeout: 120_000 },
+    { timeout: 300_000 },
   );
 
   test("a harmless exec runs in the main (DM) session", { timeout: TURN_TIMEOUT_MS }, async () => {
