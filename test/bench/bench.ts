@@ -5,6 +5,10 @@ import { analyseShell } from "../../src/patterns/shell.ts";
 import { createGate } from "../../src/gate/gate.ts";
 import { fixedLayout } from "../helpers.ts";
 import { auditBench } from "./audit-bench.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStateStore } from "../../src/state/store.ts";
 import { killSwitchBench } from "./killswitch-bench.ts";
 import { BENCH_CONFIG, benchCorpus } from "./corpus.ts";
 
@@ -28,7 +32,10 @@ function summary(samplesNs: Float64Array): { p50Us: number; p99Us: number; meanU
 async function main(): Promise<void> {
   const loaded = parseConfig(BENCH_CONFIG, {});
   if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
-  const gate = createGate(loaded.value, fixedLayout());
+  // As in a gateway: the emergency-stop state is read from the embedded store on every decision.
+  const storeDir = mkdtempSync(join(tmpdir(), "otheru-bench-store-"));
+  const store = openStateStore({ kind: "sqlite", path: join(storeDir, "state.sqlite"), timeoutMs: 1000, namespace: "bench" });
+  const gate = createGate(loaded.value, fixedLayout(), { store });
   const corpus = benchCorpus(CALLS);
   for (const input of corpus.slice(0, WARMUP)) await gate.decide(input);
 
@@ -107,9 +114,11 @@ async function main(): Promise<void> {
     },
     killSwitch: await killSwitchBench(Math.max(20, Math.round(200 * scale))),
     audit: await auditBench(Math.round(20_000 * scale), 200),
-    note: "decision = gate.decide() as the before_tool_call hook runs it (analysis, path resolution, policy); stringify = JSON.stringify of the same params; measured interleaved in one run; shell.analyser = analyseShell() alone vs shell.unbashParse = unbash parse() of the same command",
+    note: "decision = gate.decide() as the before_tool_call hook runs it (emergency-stop read from the embedded store, analysis, path resolution, policy); stringify = JSON.stringify of the same params; measured interleaved in one run; shell.analyser = analyseShell() alone vs shell.unbashParse = unbash parse() of the same command",
     checksum: sink,
   };
+  await store.close();
+  rmSync(storeDir, { recursive: true, force: true });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
