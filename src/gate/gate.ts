@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { scanOutgoing } from "./outgoing.ts";
 import { readKillSwitch } from "../state/killswitch.ts";
 import type { StateStore } from "../state/store.ts";
+import { createScrubber } from "../ops/scrub.ts";
 
 export type Requester = { channel?: string | undefined; accountId?: string | undefined; senderId?: string | undefined; senderIsOwner?: boolean | undefined };
 
@@ -44,6 +45,8 @@ export type Gate = {
   readonly audit: AuditTrail | undefined;
   /** The shared state store holding the kill switch (undefined only in tests of the bare engine). */
   readonly store: StateStore | undefined;
+  /** Removes every secret the coordinator knows (configured values, credential shapes) from text shown or kept anywhere. */
+  scrub(text: string): string;
 };
 
 /** Where decisions are recorded: the configured audit dir, an explicit one (evaluate --audit-dir), or nowhere. */
@@ -105,6 +108,7 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout, options: Ga
   const overrideEnabled = loaded.config.overrideDetection.enabled;
 
   const store = options.store;
+  const scrub = createScrubber(loaded.secretValues);
 
   async function decideNow(input: GateInput): Promise<{ decision: Decision; context: CallContext }> {
     const context = contextFor(input);
@@ -192,6 +196,7 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout, options: Ga
     },
     audit,
     store,
+    scrub,
     detectOverride: (text) => (overrideEnabled ? detect(text) : undefined),
   };
 }

@@ -92,7 +92,7 @@ describe("register(api) and the before_tool_call adapter", () => {
       requireApproval: { description: string };
     };
     assert.ok(!r.requireApproval.description.includes(token));
-    assert.match(r.requireApproval.description, /\[redacted GitHub token\]/);
+    assert.match(r.requireApproval.description, /\[redacted:github-token\]/);
   });
 
   test("policy override attempts are recorded and change nothing", async () => {

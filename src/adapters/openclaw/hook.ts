@@ -38,28 +38,36 @@ export type HookLog = { info(msg: string): void; warn(msg: string): void; error(
 
 const MAX_SUMMARY = 400;
 
-export function summariseParams(params: unknown): string {
+export function summariseParams(params: unknown, scrub: (s: string) => string = redactSecrets): string {
   let text: string;
   try {
     text = JSON.stringify(params) ?? "{}";
   } catch {
     text = "[unserialisable arguments]";
   }
-  text = redactSecrets(text);
+  text = scrub(text);
   return text.length > MAX_SUMMARY ? `${text.slice(0, MAX_SUMMARY)}…` : text;
 }
 
-export function toHookResult(decision: Decision, tool: string, params: unknown, approvalTimeoutMs: number, log: HookLog, onResolved?: (outcome: string) => void): HookResult {
+export function toHookResult(
+  decision: Decision,
+  tool: string,
+  params: unknown,
+  approvalTimeoutMs: number,
+  log: HookLog,
+  onResolved?: (outcome: string) => void,
+  scrub: (s: string) => string = redactSecrets,
+): HookResult {
   switch (decision.kind) {
     case "allow":
       return undefined;
     case "block":
-      return { block: true, blockReason: formatReason(decision) };
+      return { block: true, blockReason: scrub(formatReason(decision)) };
     case "escalate":
       return {
         requireApproval: {
           title: `otheru-coordinator: approve ${tool}?`,
-          description: `${decision.reason} [${decision.ruleIds.join(", ")}]${decision.evidence ? `\nTriggered by: ${redactSecrets(decision.evidence).slice(0, 200)}` : ""}\nArguments: ${summariseParams(params)}`,
+          description: `${scrub(decision.reason)} [${decision.ruleIds.join(", ")}]${decision.evidence ? `\nTriggered by: ${scrub(decision.evidence).slice(0, 200)}` : ""}\nArguments: ${summariseParams(params, scrub)}`,
           severity: decision.ruleIds.some((id) => id.startsWith("critical.")) ? "critical" : "warning",
           timeoutMs: approvalTimeoutMs,
           allowedDecisions: ["allow-once", "deny"],
@@ -109,7 +117,7 @@ export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log:
         if (waiting) escalations?.resolve(waiting);
         void gate.audit?.event({ kind: "approval", tool, toolCallId: event?.toolCallId ?? null, sessionKey: ctx?.sessionKey ?? null, ruleIds: [...d.ruleIds], outcome }).catch(() => undefined);
       };
-      const hookResult = toHookResult(d, tool, event?.params, approvalTimeoutMs, log, onResolution);
+      const hookResult = toHookResult(d, tool, event?.params, approvalTimeoutMs, log, onResolution, (s) => gate.scrub(s));
       return credentials ? withCredentials(hookResult, credentials, { tool, params: event?.params, decision: d.kind, sessionKey: ctx?.sessionKey }, log) : hookResult;
     } catch (err) {
       log.error(`otheru-coordinator: hook failure on ${tool || "(no tool)"}: ${(err as Error).message}`);
