@@ -55,7 +55,6 @@ before(
     await writeFile(join(workspace, "keep.txt"), "precious\n");
     const script: MockScript = {
       destroy: { tool: "exec", args: { command: `rm -rf ${workspace}` } },
-      "echo-local-dm": { tool: "exec", args: { command: `echo hi > ${join(targets, "local-dm.txt")}` } },
       "echo-local-group": { tool: "exec", args: { command: `echo hi > ${join(targets, "local-group.txt")}` } },
       "echo-gw-main": { tool: "exec", args: { command: `echo hi > ${join(targets, "gw-main.txt")}` } },
       "echo-gw-group": { tool: "exec", args: { command: `echo hi > ${join(targets, "gw-group.txt")}` } },
@@ -75,17 +74,6 @@ after(
   { timeout: 60_000 },
 );
 
-test("plugins inspect: loaded, with a before_tool_call typed hook", { timeout: 180_000 }, async () => {
-  const report = await home().inspect();
-  assert.ok(typeof report === "object" && report !== null);
-  const { plugin, typedHooks } = report as { plugin?: { id?: unknown; status?: unknown }; typedHooks?: unknown };
-  assert.equal(plugin?.id, "otheru-coordinator");
-  assert.equal(plugin?.status, "loaded");
-  assert.ok(Array.isArray(typedHooks));
-  const hookNames = (typedHooks as unknown[]).map((h) => (typeof h === "object" && h !== null ? (h as { name?: unknown }).name : undefined));
-  assert.ok(hookNames.includes("before_tool_call"), `typed hooks: ${JSON.stringify(hookNames)}`);
-});
-
 // OpenClaw refuses `agent --local` while a gateway owns the state dir: these run before the gateway suite.
 describe("embedded turns (agent --local)", () => {
   test("rm -rf of the workspace is blocked in a DM; it survives and the model gets the reason", { timeout: TURN_TIMEOUT_MS }, async () => {
@@ -104,17 +92,6 @@ describe("embedded turns (agent --local)", () => {
     const reply = agentReplyText(result.stdout);
     assert.ok(reply.startsWith(`MOCK-FINAL: tool result was: ${BLOCK_PREFIX}`), reply);
     assert.ok(reply.includes(DESTRUCTIVE_RULE_IN_BRACKETS), reply);
-  });
-
-  test("a harmless exec runs in a DM", { timeout: TURN_TIMEOUT_MS }, async () => {
-    const from = model().requests.length;
-    const result = await home().agentLocal({ sessionKey: DM_SESSION, message: "SCENARIO:echo-local-dm" });
-    assert.equal(result.code, 0, result.stderr.slice(-2000));
-    assert.equal(readFileSync(join(targets, "local-dm.txt"), "utf8"), "hi\n");
-    const toolResults = toolResultsSince(from);
-    assert.equal(toolResults.length, 1, JSON.stringify(toolResults));
-    assert.ok(!(toolResults[0] ?? "").includes(BLOCK_PREFIX), toolResults[0]);
-    assert.ok(!agentReplyText(result.stdout).includes(BLOCK_PREFIX));
   });
 
   test("the same exec in a group is blocked by no-exec-in-groups", { timeout: TURN_TIMEOUT_MS }, async () => {
@@ -178,7 +155,7 @@ test("the audit trail of all these turns verifies and pairs each call with its o
   const before = records.filter((r) => r.kind === "call.before" && r.tool === "exec");
   assert.ok(before.some((r) => r.decision === "block" && r.ruleIds?.includes("fs.destructive")), "the destructive exec is recorded as blocked");
   assert.ok(before.some((r) => r.decision === "block" && r.ruleIds?.includes("no-exec-in-groups")), "the group exec is recorded as blocked");
-  assert.ok(before.filter((r) => r.decision === "allow").length >= 2, "the allowed execs are recorded");
+  assert.ok(before.filter((r) => r.decision === "allow").length >= 1, "the allowed exec is recorded");
   const afterRecords = records.filter((r) => r.kind === "call.after" && r.tool === "exec");
   assert.ok(afterRecords.some((r) => r.outcome === "ran") && afterRecords.some((r) => r.outcome === "blocked"), JSON.stringify(afterRecords.map((r) => r.outcome)));
   assert.ok(records.some((r) => r.kind === "config.load"));
