@@ -2,6 +2,9 @@
 import { parseConfig } from "../src/config/load.ts";
 import { createGate, type Gate } from "../src/gate/gate.ts";
 import type { HostLayout } from "../src/gate/host.ts";
+import { createAdminHandler } from "../src/admin/core.ts";
+import type { AdminHandler } from "../src/admin/types.ts";
+import type { StateStore } from "../src/state/store.ts";
 
 export const HOME = "/home/dev";
 export const WORKSPACE = "/home/dev/.openclaw/workspace";
@@ -31,4 +34,22 @@ export function gateFor(raw: unknown, layout: HostLayout = fixedLayout()): Gate 
   const r = parseConfig(raw, {});
   if (!r.ok) throw new Error(r.problems.join("\n"));
   return createGate(r.value, layout);
+}
+
+/** An admin handler for one Telegram admin chat (-100, operator 1) over `store`, recording nothing: for races and benches. */
+export function stopHandlerOn(store: StateStore, instanceId: string): AdminHandler {
+  return createAdminHandler({
+    store,
+    instanceId,
+    policyHash: "0".repeat(64),
+    chats: [{ platform: "telegram", chatId: "-100", operators: ["1"] }],
+    maxMessageAgeMs: 60_000,
+    record: async () => undefined,
+    health: async () => {
+      throw new Error("not used");
+    },
+    verifyAudit: async () => ({ ok: true, text: "" }),
+    pending: () => [],
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+  });
 }

@@ -5,11 +5,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { createAdminHandler } from "../../src/admin/core.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { createGate, type Gate } from "../../src/gate/gate.ts";
 import { openStateStore, type StateStore, type StoreSettings } from "../../src/state/store.ts";
-import { fixedLayout } from "../helpers.ts";
+import { fixedLayout, stopHandlerOn } from "../helpers.ts";
 import { startRedis, type RedisServer } from "../redis-server.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "otheru-zero-"));
@@ -25,20 +24,7 @@ async function race(settings: StoreSettings): Promise<{ after: number; before: n
   const a = openStateStore(settings);
   const b = openStateStore(settings);
   const gateB = gateOn(b);
-  const handler = createAdminHandler({
-    store: a,
-    instanceId: "a",
-    policyHash: "0".repeat(64),
-    chats: [{ platform: "telegram", chatId: "-100", operators: ["1"] }],
-    maxMessageAgeMs: 60_000,
-    record: async () => undefined,
-    health: async () => {
-      throw new Error("not used");
-    },
-    verifyAudit: async () => ({ ok: true, text: "" }),
-    pending: () => [],
-    log: { info: () => {}, warn: () => {}, error: () => {} },
-  });
+  const handler = stopHandlerOn(a, "a");
   const calls: { startedNs: bigint; kind: string; ruleIds: readonly string[] }[] = [];
   let ackNs: bigint | undefined;
   let stopped = false;

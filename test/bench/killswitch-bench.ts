@@ -3,10 +3,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAdminHandler } from "../../src/admin/core.ts";
 import { readKillSwitch, setKillSwitch } from "../../src/state/killswitch.ts";
 import { openStateStore, type StoreSettings } from "../../src/state/store.ts";
 import { startRedis } from "../redis-server.ts";
+import { stopHandlerOn } from "../helpers.ts";
 
 type Propagation = { samples: number; ackP50Us: number; ackP99Us: number; visibleP50Us: number; visibleP99Us: number; readP50Us: number };
 
@@ -18,20 +18,7 @@ function pct(xs: number[], p: number): number {
 async function measure(settings: StoreSettings, rounds: number): Promise<Propagation> {
   const a = openStateStore(settings);
   const b = openStateStore(settings);
-  const handler = createAdminHandler({
-    store: a,
-    instanceId: "bench-a",
-    policyHash: "0".repeat(64),
-    chats: [{ platform: "telegram", chatId: "-100", operators: ["1"] }],
-    maxMessageAgeMs: 60_000,
-    record: async () => undefined,
-    health: async () => {
-      throw new Error("unused");
-    },
-    verifyAudit: async () => ({ ok: true, text: "" }),
-    pending: () => [],
-    log: { info: () => {}, warn: () => {}, error: () => {} },
-  });
+  const handler = stopHandlerOn(a, "bench-a");
   const ack: number[] = [];
   const visible: number[] = [];
   const reads: number[] = [];
