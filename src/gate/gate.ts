@@ -50,7 +50,12 @@ export type Gate = {
 };
 
 /** Where decisions are recorded: the configured audit dir, an explicit one (evaluate --audit-dir), or nowhere. */
-export type GateOptions = { audit?: "config" | { dir: string } | false; store?: StateStore | undefined };
+export type GateOptions = {
+  audit?: "config" | { dir: string } | false;
+  store?: StateStore | undefined;
+  /** A scrubber already compiled from loaded.secretValues (register shares one with the operational log). */
+  scrub?: ((text: string) => string) | undefined;
+};
 
 function trailFor(loaded: LoadedConfig, layout: HostLayout, choice: GateOptions["audit"]): AuditTrail | undefined {
   const a = loaded.config.audit;
@@ -108,7 +113,7 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout, options: Ga
   const overrideEnabled = loaded.config.overrideDetection.enabled;
 
   const store = options.store;
-  const scrub = createScrubber(loaded.secretValues);
+  const scrub = options.scrub ?? createScrubber(loaded.secretValues);
 
   async function decideNow(input: GateInput): Promise<{ decision: Decision; context: CallContext }> {
     const context = contextFor(input);

@@ -16,6 +16,8 @@ export type OpsLoggerOptions = {
   level?: OpsLevel | undefined;
   /** The operator's configured secret values (.env); values shorter than 8 characters are ignored. */
   secretValues: readonly string[];
+  /** The scrubber already compiled from secretValues (the gate's), so one is built per config. */
+  scrub?: Scrubber | undefined;
   forward?: OpsForward | undefined;
 };
 
@@ -198,7 +200,7 @@ function openSink(file: string, onError: (err: Error) => void): { sink: FileSink
 }
 
 export function createOpsLogger(options: OpsLoggerOptions): OpsLogger {
-  const scrub = createScrubber(options.secretValues);
+  const scrub = options.scrub ?? createScrubber(options.secretValues);
   const threshold = RANK[options.level ?? "info"];
   const forward = options.forward;
   let reported = false;

@@ -21,13 +21,6 @@ export function findSecretShape(text: string): string | undefined {
   return undefined;
 }
 
-/** Replace every credential-shaped substring with a marker naming its kind. */
-export function redactSecrets(text: string): string {
-  let out = text;
-  for (const shape of SECRET_SHAPES) out = out.replace(new RegExp(shape.re.source, "g"), `[redacted ${shape.name}]`);
-  return out;
-}
-
 /** The services that legitimately receive each kind of credential (a token sent to its own API is not a leak). */
 const OWNERS: Readonly<Record<string, readonly string[]>> = {
   "Telegram bot token": ["api.telegram.org"],

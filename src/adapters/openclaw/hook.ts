@@ -4,7 +4,6 @@ import { formatReason } from "../../gate/gate.ts";
 import { dayFile } from "../../audit/record.ts";
 import { workspaceFor } from "../../gate/host.ts";
 import { appendDecisionNote, noteLine } from "../../memory/decision-notes.ts";
-import { redactSecrets } from "../../patterns/secrets.ts";
 import type { Decision } from "../../policy/types.ts";
 import type { PendingEscalations } from "../../approvals/pending.ts";
 import { type CredentialInjector, withEnv } from "../../credentials/inject.ts";
@@ -38,7 +37,7 @@ export type HookLog = { info(msg: string): void; warn(msg: string): void; error(
 
 const MAX_SUMMARY = 400;
 
-export function summariseParams(params: unknown, scrub: (s: string) => string = redactSecrets): string {
+export function summariseParams(params: unknown, scrub: (s: string) => string): string {
   let text: string;
   try {
     text = JSON.stringify(params) ?? "{}";
@@ -55,8 +54,8 @@ export function toHookResult(
   params: unknown,
   approvalTimeoutMs: number,
   log: HookLog,
-  onResolved?: (outcome: string) => void,
-  scrub: (s: string) => string = redactSecrets,
+  onResolved: ((outcome: string) => void) | undefined,
+  scrub: (s: string) => string,
 ): HookResult {
   switch (decision.kind) {
     case "allow":
@@ -167,7 +166,7 @@ export function createOverrideWatcher(gate: Gate, log: HookLog, seen: { count: n
     seen.count++;
     void gate.audit?.event({ kind: "override.attempt", hook: where.hook, sessionKey: where.sessionKey ?? null, sender: where.senderId ?? null, matched: hit.matched, policyHash: gate.policyHash }).catch(() => undefined);
     log.warn(
-      `otheru-coordinator: policy override attempt recorded [${hit.ruleId}] via ${where.hook} session=${where.sessionKey ?? "?"} sender=${where.senderId ?? "?"} matched=${JSON.stringify(redactSecrets(hit.matched))}; policy unchanged (hash ${gate.policyHash.slice(0, 12)})`,
+      `otheru-coordinator: policy override attempt recorded [${hit.ruleId}] via ${where.hook} session=${where.sessionKey ?? "?"} sender=${where.senderId ?? "?"} matched=${JSON.stringify(gate.scrub(hit.matched))}; policy unchanged (hash ${gate.policyHash.slice(0, 12)})`,
     );
   };
 }
@@ -195,7 +194,7 @@ export function createAfterToolCall(gate: Gate, log: HookLog, notes?: NotesOptio
           raw = undefined;
         }
         const deep = gate.audit && raw !== undefined ? await gate.audit.redactDeep(raw) : undefined;
-        const redact = (s: string) => (s === raw && deep !== undefined ? deep : gate.audit ? gate.audit.redact(s) : redactSecrets(s));
+        const redact = (s: string) => (s === raw && deep !== undefined ? deep : gate.audit ? gate.audit.redact(s) : gate.scrub(s));
         const line = noteLine({ time: now, tool: decided.tool, params: decided.params, decision: decided.decision, ruleIds: decided.ruleIds, outcome, sessionKey: decided.sessionKey, chatType: decided.chatType, senderId: decided.senderId }, notes.timeZone, redact);
         appendDecisionNote(workspaceFor(gate.layout, decided.agentId), notes.dir, dayFile(now, notes.timeZone).replace(/\.jsonl$/, ""), line);
       } catch (err) {

@@ -96,8 +96,9 @@ function build(api: CoordinatorApi, hostLog: HookLog): Built {
     const layout = layoutFor(loaded);
     // Operational log: pino into <stateDir>/logs/coordinator.log and the host's logger, scrubbed of secrets.
     // Each registration forwards to its own api.logger; the file is shared.
-    const ops = createOpsLogger({ file: join(layout.stateDir, "logs", "coordinator.log"), secretValues: loaded.secretValues });
+    // One scrubber per config, shared by the file log, the host log and (through the gate) hook results.
     const scrub = createScrubber(loaded.secretValues);
+    const ops = createOpsLogger({ file: join(layout.stateDir, "logs", "coordinator.log"), secretValues: loaded.secretValues, scrub });
     const logFor = (host: HookLog): HookLog => ({
       info: (m) => (ops.info(m), host.info(scrub(m))),
       warn: (m) => (ops.warn(m), host.warn(scrub(m))),
@@ -105,7 +106,7 @@ function build(api: CoordinatorApi, hostLog: HookLog): Built {
     });
     const log = logFor(hostLog);
     const store = lazyStateStore(storeSettings(loaded.config, layout), (m) => log.warn(`otheru-coordinator: ${m}`));
-    const gate = createGate(loaded, layout, { audit: "config", store });
+    const gate = createGate(loaded, layout, { audit: "config", store, scrub });
     const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const escalations = createPendingEscalations();
     const runtime = createCoordinatorRuntime({
