@@ -94,12 +94,12 @@ test("a text from the admin chat reaches the handler as an AdminMessage; the rep
   const methods = fake.requests.map((r) => r.method);
   assert.deepEqual(methods.slice(0, 3), ["getMe", "getChat", "deleteWebhook"]);
   const poll = fake.requests.find((r) => r.method === "getUpdates");
-  assert.deepEqual(poll?.params.allowed_updates, ["message"]);
+  assert.deepEqual(poll?.params.allowed_updates, ["message", "callback_query"]);
   assert.equal(poll?.params.timeout, 1);
   assert.ok((bot.status().lastSeenMs ?? 0) > 0);
 });
 
-test("edited messages, channel posts, callbacks and messages without text never reach the handler", BOUNDED, async (t) => {
+test("edited messages, channel posts, callbacks and messages without text never reach the admin handler", BOUNDED, async (t) => {
   const { fake, bot, seen } = await setup(t);
   await bot.start();
   const chat = { id: ADMIN_CHAT, type: "supergroup", title: "ops" };

@@ -12,8 +12,21 @@ export type SentMessage = {
   text: string;
   replyToMessageId: number | undefined;
   parseMode: string | undefined;
+  /** reply_markup as sent (an inline keyboard for approval cards). */
+  replyMarkup: unknown;
+  /** message_thread_id (forum topic) as sent. */
+  messageThreadId: number | undefined;
   params: Record<string, unknown>;
 };
+
+/** One accepted editMessageText. */
+export type EditedMessage = { chatId: string; messageId: number; text: string; replyMarkup: unknown; params: Record<string, unknown> };
+
+/** One accepted answerCallbackQuery. */
+export type CallbackAnswer = { callbackQueryId: string; text: string | undefined; showAlert: boolean | undefined; params: Record<string, unknown> };
+
+/** A bot message as it stands now (after edits). */
+export type CurrentMessage = { text: string; replyMarkup: unknown; messageThreadId: number | undefined };
 
 /** `fault` is set when a knob answered instead of the method; `rejected` when the token was refused. */
 export type RecordedRequest = { method: string; params: Record<string, unknown>; atMs: number; fault?: Fault["kind"]; rejected?: true };
@@ -21,6 +34,7 @@ export type RecordedRequest = { method: string; params: Record<string, unknown>;
 /** What the next matching requests get instead of an answer. */
 export type Fault =
   | { kind: "http-502" }
+  | { kind: "http-500" }
   /** The connection is destroyed without an answer: a network error for the client. */
   | { kind: "drop" }
   | { kind: "rate-limit"; retryAfterSeconds: number };
@@ -32,6 +46,10 @@ export type FakeTelegramApi = {
   readonly bot: { id: number; username: string };
   /** Messages accepted by sendMessage, oldest first. */
   readonly sent: readonly SentMessage[];
+  /** Accepted editMessageText calls, oldest first. */
+  readonly edits: readonly EditedMessage[];
+  /** Accepted answerCallbackQuery calls, oldest first. */
+  readonly callbackAnswers: readonly CallbackAnswer[];
   /** Every request to /bot<token>/<method>, including those a fault or the token check answered, oldest first. */
   readonly requests: readonly RecordedRequest[];
   /** Methods this fake does not implement, answered 404 like Telegram. */
@@ -40,6 +58,16 @@ export type FakeTelegramApi = {
   pushUpdate(update: Omit<FakeUpdate, "update_id"> & { update_id?: number }): number;
   /** Queues a text message update; date in seconds (default now). */
   pushText(m: { chatId: number; fromId: number; text: string; isBot?: boolean; date?: number }): { updateId: number; messageId: number };
+  /**
+   * Queues a callback_query (a button press) by user `fromId`. With chatId + messageId the query is on that message (the bot's
+   * message as it stands now, or a bare one); without, it comes from an inline message (inline_message_id, no message).
+   * `data` omitted: a game button (no data). Returns the update_id and the callback query id.
+   */
+  pushCallback(c: { fromId: number; isBot?: boolean; chatId?: number; messageId?: number; data?: string }): { updateId: number; callbackQueryId: string };
+  /** A message the bot sent, as it stands after edits; undefined when unknown. */
+  message(chatId: number | string, messageId: number): CurrentMessage | undefined;
+  /** The allowed_updates of the last getUpdates that set them (Telegram remembers them); undefined before. */
+  allowedUpdates(): readonly string[] | undefined;
   /** While true, every request is answered 401 Unauthorized. */
   rejectToken(reject: boolean): void;
   /** The next `count` requests (only for `methods` when given) get `fault`. */
@@ -60,6 +88,11 @@ const MAX_BODY_BYTES = 1_000_000;
 /** Telegram holds a long poll for at most 50 s. */
 const MAX_POLL_SECONDS = 50;
 const TEXT_LIMIT = 4096;
+const CALLBACK_ANSWER_LIMIT = 200;
+const CALLBACK_DATA_MAX_BYTES = 64;
+/** Update kinds Telegram delivers when allowed_updates is empty or never set. */
+const DEFAULT_EXCLUDED_KINDS = new Set(["chat_member", "message_reaction", "message_reaction_count"]);
+const NOT_MODIFIED = "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a content and reply markup of the current message";
 const WAIT_STEP_MS = 5;
 
 type HeldPoll = { res: ServerResponse; offset: number; limit: number; timer: NodeJS.Timeout };
@@ -82,6 +115,14 @@ export async function startFakeTelegramApi(options: { token: string; chats?: rea
   const knownMessages = new Map<string, Set<number>>();
   const queue: FakeUpdate[] = [];
   const sent: SentMessage[] = [];
+  const edits: EditedMessage[] = [];
+  const callbackAnswers: CallbackAnswer[] = [];
+  /** Bot messages as they stand now, by "chat:message". */
+  const current = new Map<string, CurrentMessage>();
+  /** Callback query ids pushed and not yet answered. */
+  const openQueries = new Set<string>();
+  let nextQueryId = 1;
+  let allowed: string[] | undefined;
   const requests: RecordedRequest[] = [];
   const unknownMethods: string[] = [];
   const faults: FaultEntry[] = [];
@@ -112,8 +153,13 @@ export async function startFakeTelegramApi(options: { token: string; chats?: rea
     return { id: Number(chatId), type: Number(chatId) < 0 ? "group" : "private" };
   }
 
+  function delivered(update: FakeUpdate): boolean {
+    const kind = Object.keys(update).find((k) => k !== "update_id") ?? "";
+    return allowed === undefined || allowed.length === 0 ? !DEFAULT_EXCLUDED_KINDS.has(kind) : allowed.includes(kind);
+  }
+
   function pending(offset: number, limit: number): FakeUpdate[] {
-    return queue.filter((u) => u.update_id >= offset).slice(0, limit);
+    return queue.filter((u) => u.update_id >= offset && delivered(u)).slice(0, limit);
   }
 
   function send(res: ServerResponse, answer: Answer): void {
@@ -155,6 +201,7 @@ export async function startFakeTelegramApi(options: { token: string; chats?: rea
     const offset = rawOffset < 0 ? (queue.at(rawOffset)?.update_id ?? 0) : rawOffset;
     const limit = Math.min(100, Math.max(1, num(params.limit) ?? 100));
     const timeout = Math.min(MAX_POLL_SECONDS, Math.max(0, num(params.timeout) ?? 0));
+    if (Array.isArray(params.allowed_updates)) allowed = params.allowed_updates.filter((k): k is string => typeof k === "string");
     if (webhookUrl !== "") return fail(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
     // Like Telegram, a new poll ends the one already waiting, which gets the 409.
     releaseHeld(fail(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"));
@@ -182,17 +229,61 @@ export async function startFakeTelegramApi(options: { token: string; chats?: rea
     if (replyTo !== undefined && !allowWithout && !(knownMessages.get(chatId)?.has(replyTo) ?? false)) {
       return fail(400, "Bad Request: message to be replied not found");
     }
+    if (!validButtons(params.reply_markup)) return fail(400, "Bad Request: BUTTON_DATA_INVALID");
     const messageId = allocateMessageId(chatId);
     const parseMode = typeof params.parse_mode === "string" ? params.parse_mode : undefined;
-    record(sent, { chatId, messageId, text, replyToMessageId: replyTo, parseMode, params });
-    return ok({
+    const messageThreadId = num(params.message_thread_id);
+    record(sent, { chatId, messageId, text, replyToMessageId: replyTo, parseMode, replyMarkup: params.reply_markup, messageThreadId, params });
+    current.set(`${chatId}:${messageId}`, { text, replyMarkup: params.reply_markup, messageThreadId });
+    return ok(botMessage(chatId, messageId, {
+      ...(replyTo === undefined ? {} : { reply_to_message: { message_id: replyTo, date: 0, chat: chatObject(chatId) } }),
+    }));
+  }
+
+  function botMessage(chatId: string, messageId: number, extra: Record<string, unknown>): Record<string, unknown> {
+    const now = current.get(`${chatId}:${messageId}`);
+    const keyboard = now === undefined ? undefined : keyboardOf(now.replyMarkup);
+    return {
       message_id: messageId,
       date: Math.floor(Date.now() / 1000),
       chat: chatObject(chatId),
       from: { id: bot.id, is_bot: true, first_name: "Fake admin bot", username: bot.username },
-      text,
-      ...(replyTo === undefined ? {} : { reply_to_message: { message_id: replyTo, date: 0, chat: chatObject(chatId) } }),
-    });
+      text: now?.text ?? "",
+      ...(now?.messageThreadId === undefined ? {} : { message_thread_id: now.messageThreadId, is_topic_message: true }),
+      ...(keyboard === undefined ? {} : { reply_markup: { inline_keyboard: keyboard } }),
+      ...extra,
+    };
+  }
+
+  function editMessageText(params: Record<string, unknown>): Answer {
+    if (params.inline_message_id !== undefined) return fail(400, "Bad Request: inline messages are not supported by this fake");
+    const chatId = params.chat_id === undefined ? "" : String(params.chat_id);
+    const messageId = num(params.message_id);
+    const now = messageId === undefined ? undefined : current.get(`${chatId}:${messageId}`);
+    if (!chats.has(chatId)) return fail(400, "Bad Request: chat not found");
+    if (messageId === undefined || now === undefined) return fail(400, "Bad Request: message to edit not found");
+    const text = typeof params.text === "string" ? params.text : "";
+    if (text.trim() === "") return fail(400, "Bad Request: message text is empty");
+    if (text.length > TEXT_LIMIT) return fail(400, "Bad Request: MESSAGE_TOO_LONG");
+    if (!validButtons(params.reply_markup)) return fail(400, "Bad Request: BUTTON_DATA_INVALID");
+    // Like Telegram, an edit without reply_markup removes the inline keyboard.
+    if (text === now.text && JSON.stringify(keyboardOf(params.reply_markup) ?? []) === JSON.stringify(keyboardOf(now.replyMarkup) ?? [])) {
+      return fail(400, NOT_MODIFIED);
+    }
+    const updated = { text, replyMarkup: params.reply_markup, messageThreadId: now.messageThreadId };
+    current.set(`${chatId}:${messageId}`, updated);
+    record(edits, { chatId, messageId, text, replyMarkup: params.reply_markup, params });
+    return ok({ ...botMessage(chatId, messageId, {}), edit_date: Math.floor(Date.now() / 1000) });
+  }
+
+  function answerCallbackQuery(params: Record<string, unknown>): Answer {
+    const id = typeof params.callback_query_id === "string" ? params.callback_query_id : String(params.callback_query_id ?? "");
+    if (!openQueries.has(id)) return fail(400, "Bad Request: query is too old and response timeout expired or query ID is invalid");
+    const text = typeof params.text === "string" ? params.text : undefined;
+    if (text !== undefined && text.length > CALLBACK_ANSWER_LIMIT) return fail(400, "Bad Request: MESSAGE_TOO_LONG");
+    openQueries.delete(id);
+    record(callbackAnswers, { callbackQueryId: id, text, showAlert: typeof params.show_alert === "boolean" ? params.show_alert : undefined, params });
+    return ok(true);
   }
 
   function answer(method: string, params: Record<string, unknown>, res: ServerResponse): Answer | undefined {
@@ -215,6 +306,10 @@ export async function startFakeTelegramApi(options: { token: string; chats?: rea
         return getUpdates(params, res);
       case "sendmessage":
         return sendMessage(params);
+      case "editmessagetext":
+        return editMessageText(params);
+      case "answercallbackquery":
+        return answerCallbackQuery(params);
       default:
         record(unknownMethods, method);
         return fail(404, "Not Found");
@@ -241,6 +336,8 @@ export async function startFakeTelegramApi(options: { token: string; chats?: rea
           return;
         case "http-502":
           return send(res, fail(502, "Bad Gateway"));
+        case "http-500":
+          return send(res, fail(500, "Internal Server Error"));
         case "rate-limit":
           return send(res, fail(429, `Too Many Requests: retry after ${fault.retryAfterSeconds}`, { retry_after: fault.retryAfterSeconds }));
         default:
@@ -261,6 +358,8 @@ export async function startFakeTelegramApi(options: { token: string; chats?: rea
     const update_id = update.update_id ?? nextUpdateId;
     nextUpdateId = Math.max(nextUpdateId, update_id + 1);
     queue.push({ ...update, update_id });
+    const query = obj(update.callback_query);
+    if (typeof query?.id === "string") openQueries.add(query.id);
     wakeHeld();
     return update_id;
   }
@@ -286,6 +385,8 @@ export async function startFakeTelegramApi(options: { token: string; chats?: rea
     token,
     bot,
     sent,
+    edits,
+    callbackAnswers,
     requests,
     unknownMethods,
     pushUpdate,
@@ -302,6 +403,25 @@ export async function startFakeTelegramApi(options: { token: string; chats?: rea
       });
       return { updateId, messageId };
     },
+    pushCallback({ fromId, isBot = false, chatId, messageId, data }) {
+      const callbackQueryId = `cbq${nextQueryId++}`;
+      const onMessage = chatId !== undefined && messageId !== undefined;
+      const updateId = pushUpdate({
+        callback_query: {
+          id: callbackQueryId,
+          from: { id: fromId, is_bot: isBot, first_name: `user${fromId}` },
+          chat_instance: `ci${chatId ?? 0}`,
+          ...(onMessage ? { message: botMessage(String(chatId), messageId, {}) } : { inline_message_id: `inline${callbackQueryId}` }),
+          ...(data === undefined ? { game_short_name: "game" } : { data }),
+        },
+      });
+      return { updateId, callbackQueryId };
+    },
+    message(chatId, messageId) {
+      const now = current.get(`${chatId}:${messageId}`);
+      return now === undefined ? undefined : { ...now };
+    },
+    allowedUpdates: () => allowed,
     rejectToken(reject) {
       tokenRejected = reject;
     },
@@ -345,6 +465,27 @@ function num(v: unknown): number | undefined {
   if (typeof v === "number" && Number.isFinite(v)) return v;
   if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
   return undefined;
+}
+
+/** The inline keyboard rows of a reply_markup; undefined when there is none. */
+function keyboardOf(markup: unknown): unknown[] | undefined {
+  const rows = obj(markup)?.inline_keyboard;
+  return Array.isArray(rows) ? rows : undefined;
+}
+
+/** Every inline button's callback_data is 1-64 bytes, as Telegram requires. */
+function validButtons(markup: unknown): boolean {
+  for (const row of keyboardOf(markup) ?? []) {
+    if (!Array.isArray(row)) return false;
+    for (const button of row) {
+      const data = obj(button)?.callback_data;
+      if (data === undefined) continue;
+      if (typeof data !== "string") return false;
+      const bytes = Buffer.byteLength(data, "utf8");
+      if (bytes < 1 || bytes > CALLBACK_DATA_MAX_BYTES) return false;
+    }
+  }
+  return true;
 }
 
 function obj(v: unknown): Record<string, unknown> | undefined {

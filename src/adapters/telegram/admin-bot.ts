@@ -1,12 +1,25 @@
-// The Telegram admin bot: long-polls its own bot token, hands each text message to src/admin as an AdminMessage and posts the reply. The only grammy import.
+// The Telegram admin/supervisor bot: long-polls its own bot token, hands each text message to src/admin as an AdminMessage and
+// each button press to src/approvals as an ApprovalClick, posts replies and approval cards. No decision here. The only grammy import.
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { Bot, GrammyError, HttpError } from "grammy";
-import type { Message, Update } from "grammy/types";
+import type { CallbackQuery, Message, Update } from "grammy/types";
 import type { AdminBot, AdminBotStatus, AdminHandler, AdminLog, AdminMessage, AdminReply } from "../../admin/types.ts";
+import type { ApprovalCard, ApprovalClick, ApprovalClickHandler, PostedCard } from "../../approvals/types.ts";
 
 /** Telegram refuses longer message texts. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
+/** Telegram refuses longer answerCallbackQuery texts. */
+export const CALLBACK_ANSWER_LIMIT = 200;
+/** Telegram refuses longer (or empty) callback_data. */
+const CALLBACK_DATA_MAX_BYTES = 64;
+/** Answers to clicks the handler never saw; stable sentences (tests and docs quote them). */
+export const CLICK_INVALID = "This button is not valid here.";
+export const CLICK_UNHANDLED = "Approvals are not handled by this bot.";
+export const CLICK_FAILED = "The coordinator could not process this click; nothing was decided.";
+/** A 429 on a card, an edit or a click answer is waited out this many times; each wait is capped so a huge retry_after rejects instead. */
+const MAX_RATE_LIMIT_RETRIES = 3;
+const MAX_RETRY_AFTER_MS = 60_000;
 /** Updates handled at once; the next getUpdates waits for a free slot, so a hung handler cannot queue updates without bound. */
 export const MAX_UPDATES_IN_FLIGHT = 8;
 const DEFAULT_POLL_TIMEOUT_SECONDS = 30;
@@ -25,6 +38,8 @@ export type TelegramAdminBotOptions = {
   /** The private admin chat: where start() checks access and post() sends. */
   chatId: string;
   handler: AdminHandler;
+  /** Receives every Approve / Deny button press (callback_query); it decides and returns the answer shown to the clicker. */
+  onApprovalClick?: ApprovalClickHandler | undefined;
   log: AdminLog;
   /** Bot API root without trailing slash (a self-hosted Bot API server, or a fake in tests). */
   apiRoot?: string | undefined;
@@ -49,13 +64,31 @@ export function toAdminMessage(message: Message): AdminMessage | undefined {
   };
 }
 
+/** Maps a button press to the platform-neutral shape; undefined when it is not on a message (inline mode) or carries no data (game buttons). */
+export function toApprovalClick(query: CallbackQuery): ApprovalClick | undefined {
+  if (query.message === undefined || query.data === undefined) return undefined;
+  return {
+    platform: "telegram",
+    chatId: String(query.message.chat.id),
+    senderId: String(query.from.id),
+    senderIsBot: query.from.is_bot,
+    data: query.data,
+    messageId: String(query.message.message_id),
+  };
+}
+
 /** Cuts text to Telegram's limit (UTF-16 units, as Telegram counts) without splitting a surrogate pair. */
-export function truncateForTelegram(text: string): string {
-  if (text.length <= TELEGRAM_TEXT_LIMIT) return text;
-  let end = TELEGRAM_TEXT_LIMIT - 1;
+export function truncateForTelegram(text: string, limit = TELEGRAM_TEXT_LIMIT): string {
+  if (text.length <= limit) return text;
+  let end = limit - 1;
   const last = text.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end -= 1;
   return `${text.slice(0, end)}…`;
+}
+
+/** The card as one plain-text message (no parse_mode: argument text cannot inject markup). */
+function cardMessage(card: ApprovalCard): string {
+  return truncateForTelegram(card.title.trim() === "" ? card.text : `${card.title}\n\n${card.text}`);
 }
 
 /** Removes the token from text that may embed it (request URLs in network errors). */
@@ -160,11 +193,13 @@ function createUnusableBot(reason: string, log: AdminLog): AdminBot {
     async stop(): Promise<void> {},
     status: () => ({ platform: "telegram", connected: false, error: reason }),
     post: () => Promise.reject(new Error(reason)),
+    postApproval: () => Promise.reject(new Error(reason)),
+    updateApproval: () => Promise.reject(new Error(reason)),
   };
 }
 
 export function createTelegramAdminBot(options: TelegramAdminBotOptions): AdminBot {
-  const { token, chatId, handler, log } = options;
+  const { token, chatId, handler, onApprovalClick, log } = options;
   if (token.trim() === "") return createUnusableBot(`${PREFIX}: no token configured; set ADMIN_TELEGRAM_TOKEN`, log);
   const pollTimeoutSeconds = Math.max(0, Math.floor(options.pollTimeoutSeconds ?? DEFAULT_POLL_TIMEOUT_SECONDS));
   const retryDelaysMs = validDelays(options.retryDelaysMs);
@@ -223,6 +258,44 @@ export function createTelegramAdminBot(options: TelegramAdminBotOptions): AdminB
     }
   });
 
+  bot.on("callback_query", async (ctx) => {
+    const query = ctx.callbackQuery;
+    const text = await clickAnswer(query);
+    try {
+      await withRateLimitRetry(() => bot.api.answerCallbackQuery(query.id, { text: truncateForTelegram(text, CALLBACK_ANSWER_LIMIT), show_alert: false }));
+    } catch (err) {
+      log.warn(`${PREFIX}: could not answer the button press ${query.id} by ${query.from.id}: ${describe(err)}`);
+    }
+  });
+
+  /** What the clicker is told; the handler (src/approvals) decides everything about a click that is on a message and carries data. */
+  async function clickAnswer(query: CallbackQuery): Promise<string> {
+    const click = toApprovalClick(query);
+    if (click === undefined) return CLICK_INVALID;
+    if (onApprovalClick === undefined) return CLICK_UNHANDLED;
+    try {
+      return (await onApprovalClick(click)).text;
+    } catch (err) {
+      log.error(`${PREFIX}: the approval handler failed on a button press by ${click.senderId} on message ${click.messageId ?? "?"} in chat ${click.chatId}: ${describe(err)}`);
+      return CLICK_FAILED;
+    }
+  }
+
+  /** Waits out a 429 (bounded in count and length; stop() cuts the wait short); any other failure rejects at once. */
+  async function withRateLimitRetry<T>(call: () => Promise<T>): Promise<T> {
+    for (let retries = 0; ; retries++) {
+      try {
+        return await call();
+      } catch (err) {
+        const seconds = err instanceof GrammyError && err.error_code === 429 ? err.parameters.retry_after : undefined;
+        const waitMs = seconds === undefined ? undefined : seconds * 1000;
+        if (waitMs === undefined || waitMs > MAX_RETRY_AFTER_MS || retries >= MAX_RATE_LIMIT_RETRIES || abort.signal.aborted) throw err;
+        await sleep(waitMs, abort.signal);
+        if (abort.signal.aborted) throw err;
+      }
+    }
+  }
+
   function describe(err: unknown): string {
     if (err instanceof HttpError) return scrub(networkCause(err));
     return scrub(err instanceof Error ? err.message : String(err));
@@ -262,7 +335,7 @@ export function createTelegramAdminBot(options: TelegramAdminBotOptions): AdminB
       try {
         // Right after a failure, a short poll proves the connection works instead of holding it for the full timeout.
         const timeout = failures > 0 ? 0 : pollTimeoutSeconds;
-        updates = await bot.api.getUpdates({ ...(offset === undefined ? {} : { offset }), timeout, allowed_updates: ["message"] }, forGrammy(signal));
+        updates = await bot.api.getUpdates({ ...(offset === undefined ? {} : { offset }), timeout, allowed_updates: ["message", "callback_query"] }, forGrammy(signal));
       } catch (err) {
         if (signal.aborted) return;
         failures++;
@@ -367,6 +440,65 @@ export function createTelegramAdminBot(options: TelegramAdminBotOptions): AdminB
         await bot.api.sendMessage(chatId, truncateForTelegram(text));
       } catch (err) {
         throw new Error(`${PREFIX}: could not post to the admin chat ${chatId}: ${describe(err)}`);
+      }
+    },
+    async postApproval(card: ApprovalCard): Promise<PostedCard> {
+      const target = card.target?.chatId ?? chatId;
+      const topic = card.target?.topicId;
+      const threadId = topic === undefined ? undefined : Number(topic);
+      if (threadId !== undefined && (!Number.isSafeInteger(threadId) || threadId <= 0)) {
+        throw new Error(`${PREFIX}: cannot post an approval card to topic "${topic}" of chat ${target}: a topic id is a positive integer (message_thread_id)`);
+      }
+      for (const data of [card.approveData, card.denyData]) {
+        const bytes = Buffer.byteLength(data, "utf8");
+        if (bytes === 0 || bytes > CALLBACK_DATA_MAX_BYTES) {
+          throw new Error(`${PREFIX}: cannot post an approval card to chat ${target}: button data must be 1-${CALLBACK_DATA_MAX_BYTES} bytes (got ${bytes})`);
+        }
+      }
+      try {
+        const sent = await withRateLimitRetry(() =>
+          bot.api.sendMessage(target, cardMessage(card), {
+            reply_markup: {
+              inline_keyboard: [
+                [
+                  { text: "Approve", callback_data: card.approveData },
+                  { text: "Deny", callback_data: card.denyData },
+                ],
+              ],
+            },
+            // Arguments may hold URLs: no preview fetch.
+            link_preview_options: { is_disabled: true },
+            ...(threadId === undefined ? {} : { message_thread_id: threadId }),
+          }),
+        );
+        return {
+          platform: "telegram",
+          chatId: String(sent.chat.id),
+          messageId: String(sent.message_id),
+          ...(threadId === undefined ? {} : { threadId: String(threadId) }),
+        };
+      } catch (err) {
+        throw new Error(`${PREFIX}: could not post an approval card to chat ${target}: ${describe(err)}`);
+      }
+    },
+    async updateApproval(posted: PostedCard, text: string): Promise<void> {
+      const messageId = Number(posted.messageId);
+      if (posted.platform !== "telegram" || !Number.isSafeInteger(messageId) || messageId <= 0) {
+        throw new Error(`${PREFIX}: cannot update approval card ${posted.platform}:${posted.chatId}/${posted.messageId}: not a Telegram message`);
+      }
+      if (text.trim() === "") throw new Error(`${PREFIX}: refusing to replace approval card ${posted.messageId} in chat ${posted.chatId} with an empty text`);
+      try {
+        await withRateLimitRetry(() =>
+          bot.api.editMessageText(posted.chatId, messageId, truncateForTelegram(text), {
+            // An empty keyboard removes the buttons.
+            reply_markup: { inline_keyboard: [] },
+            link_preview_options: { is_disabled: true },
+          }),
+        );
+      } catch (err) {
+        // A repeated update (a retry after a lost answer) finds the card already showing this outcome.
+        if (err instanceof GrammyError && err.error_code === 400 && err.description.includes("message is not modified")) return;
+        throw new Error(`${PREFIX}: could not update approval card ${posted.messageId} in chat ${posted.chatId}: ${describe(err)}`);
       }
     },
   };
