@@ -43,6 +43,13 @@ const MAX_ERROR_CHARS = 300;
 /** How many '{' positions the extractor tries before it gives up on an answer. */
 const MAX_JSON_STARTS = 32;
 
+class SetupError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "SetupError";
+  }
+}
+
 class ResponseTooLargeError extends Error {
   constructor(limit: number) {
     super(`response larger than ${limit} bytes`);
@@ -213,6 +220,7 @@ function hasCause(err: unknown, type: new (...args: never[]) => Error): boolean 
 
 /** What went wrong, in a few words of our own: SDK messages may quote response bodies, so they are never passed on. */
 function describeFailure(err: unknown, limit: number): string {
+  if (err instanceof SetupError) return err.message;
   if (hasCause(err, ResponseTooLargeError)) return `response larger than ${limit} bytes`;
   const status = (err as { status?: unknown } | null)?.status;
   if ((err instanceof OpenAI.APIError || err instanceof Anthropic.APIError) && typeof status === "number") return `HTTP ${status}`;
@@ -231,7 +239,18 @@ export function createModelClient(endpoint: ModelEndpoint, options: ModelClientO
   const maxAnswerChars = options.maxAnswerChars ?? DEFAULT_MAX_ANSWER_CHARS;
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const fetchImpl = boundedFetch(maxResponseBytes);
-  const transport = endpoint.provider === "anthropic" ? anthropicTransport(endpoint, fetchImpl) : openAiTransport(endpoint, fetchImpl);
+  let transport: Transport;
+  try {
+    // Without a key the Anthropic SDK would look for one in the environment and profile files: refuse instead.
+    if (endpoint.provider === "anthropic" && endpoint.apiKey === undefined) throw new Error("anthropic endpoint needs apiKey");
+    transport = endpoint.provider === "anthropic" ? anthropicTransport(endpoint, fetchImpl) : openAiTransport(endpoint, fetchImpl);
+  } catch (err) {
+    // A client that cannot be built answers every call with the reason instead of throwing at the caller.
+    const reason = err instanceof Error && err.message === "anthropic endpoint needs apiKey" ? err.message : `client setup failed (${err instanceof Error ? err.name : typeof err})`;
+    transport = async () => {
+      throw new SetupError(reason);
+    };
+  }
   const textOf = endpoint.provider === "anthropic" ? anthropicText : openAiText;
   const clean = (error: string): string => options.scrub(error).replace(/[\p{Cc}\p{Cf}]+/gu, " ").slice(0, MAX_ERROR_CHARS);
 

@@ -217,6 +217,15 @@ describe("model client: provider specifics", () => {
     assert.equal(!r.ok && r.error, "connection failed (ECONNREFUSED)");
   });
 
+  test("anthropic without apiKey answers with the reason and makes no request", async () => {
+    const { apiKey: _unused, ...noKey } = endpoint("anthropic");
+    const client = createModelClient(noKey, { scrub });
+    const before = fake.requests.length;
+    const r = await client.askJson(ask);
+    assert.equal(!r.ok && r.error, "anthropic endpoint needs apiKey");
+    assert.equal(fake.requests.length, before);
+  });
+
   test("a schema error quoting the key is scrubbed", async () => {
     const client = createModelClient(endpoint("openai"), { scrub });
     fake.reply({ kind: "json", value: { verdict: "approve", risk: "low", [KEY]: 1 } });
