@@ -1,21 +1,60 @@
-// The Discord admin bot (the only discord.js import): gateway messages -> AdminMessage, reply text -> the admin channel; no authorisation here.
-import { Client, Events, GatewayIntentBits, MessageReferenceType, Routes, type Message } from "discord.js";
+// The Discord admin/supervisor bot (the only discord.js import): gateway messages -> AdminMessage, reply text -> the admin channel;
+// approval cards with buttons and a thread, button presses -> ApprovalClick -> ephemeral answer. No authorisation here.
+import {
+  ButtonStyle,
+  ChannelType,
+  Client,
+  ComponentType,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  MessageReferenceType,
+  Routes,
+  type APIChannel,
+  type APIMessage,
+  type ButtonInteraction,
+  type Interaction,
+  type Message,
+  type MessageComponentInteraction,
+} from "discord.js";
 import type { AdminBot, AdminBotStatus, AdminHandler, AdminLog, AdminMessage } from "../../admin/types.ts";
+import type { ApprovalCard, ApprovalClick, ApprovalClickHandler, PostedCard } from "../../approvals/types.ts";
 
 export type DiscordAdminBotOptions = {
   token: string;
   guildId: string;
   channelId: string;
   handler: AdminHandler;
+  /** Receives every button press (INTERACTION_CREATE, message component); it decides and returns the text shown to the clicker only. */
+  onApprovalClick?: ApprovalClickHandler | undefined;
   log: AdminLog;
   /** REST base including `/api` (e.g. `http://127.0.0.1:PORT/api`); default Discord's. The gateway URL comes from `GET /gateway/bot`. */
   apiRoot?: string | undefined;
   /** Waits between connection attempts after a transient failure (the last one repeats). */
   retryDelaysMs?: readonly number[] | undefined;
+  /** How long a press waits for the handler before the bot defers its answer (Discord allows 3 s); tests shorten it. */
+  clickDeferMs?: number | undefined;
 };
 
 /** Discord refuses longer message content. */
 const MAX_CONTENT_CHARS = 2000;
+/** Discord refuses longer embed descriptions, thread names and custom_ids. */
+const MAX_EMBED_DESCRIPTION_CHARS = 4096;
+const MAX_THREAD_NAME_CHARS = 100;
+const MAX_CUSTOM_ID_CHARS = 100;
+/** Threads on cards archive after a day without messages (Discord's choices: 60, 1440, 4320, 10080 minutes). */
+const THREAD_AUTO_ARCHIVE_MINUTES = 1440;
+/** Discord drops an interaction not answered within 3 s; a handler still running after this gets a deferred answer first. */
+const DEFAULT_CLICK_DEFER_MS = 2_000;
+/** Button presses handled at once; more are answered as busy (a press can be repeated, a queued one would time out). */
+const MAX_CLICKS_IN_FLIGHT = 32;
+/** Interaction payloads remembered for the parent channel of uncached threads. */
+const MAX_REMEMBERED_PARENTS = 256;
+/** Answers to presses the handler never saw, or could not handle; stable sentences (the Telegram bot uses the same). */
+export const CLICK_INVALID = "This button is not valid here.";
+export const CLICK_UNHANDLED = "Approvals are not handled by this bot.";
+export const CLICK_FAILED = "The coordinator could not process this click; nothing was decided.";
+export const CLICK_BUSY = "The coordinator is busy; nothing was decided. Press the button again in a moment.";
 /** Handler calls running at once; the rest wait in order. */
 const MAX_IN_FLIGHT = 8;
 /** Messages waiting for a handler slot; beyond this they are dropped (and logged once per burst). */
@@ -107,7 +146,8 @@ async function reapShards(shards: readonly GatewayShard[]): Promise<void> {
 }
 
 export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot {
-  const { token, guildId, channelId, handler, log } = options;
+  const { token, guildId, channelId, handler, onApprovalClick, log } = options;
+  const clickDeferMs = options.clickDeferMs !== undefined && options.clickDeferMs >= 0 ? options.clickDeferMs : DEFAULT_CLICK_DEFER_MS;
   const retryDelaysMs = options.retryDelaysMs !== undefined && options.retryDelaysMs.length > 0 ? options.retryDelaysMs : DEFAULT_RETRY_DELAYS_MS;
 
   const scrub = (text: string): string => {
@@ -132,6 +172,9 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
   let lastLogged: string | undefined;
 
   const inFlight = { count: 0 };
+  let clicksInFlight = 0;
+  /** interaction id -> parent channel id from the raw payload, for presses in threads discord.js has not cached. */
+  const rawParents = new Map<string, string>();
   const queue: Message[] = [];
   let droppedLogged = false;
 
@@ -388,6 +431,8 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
       log.warn(prefixed(`client error: ${describeError(err).text}`));
     });
     client.on(Events.MessageCreate, (message) => onMessage(attempt, message));
+    client.on(Events.Raw, (packet: { t?: unknown; d?: unknown }) => rememberParent(packet));
+    client.on(Events.InteractionCreate, (interaction) => onInteraction(attempt, interaction));
 
     client.login(token).then(
       () => {
@@ -402,6 +447,95 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
     );
   }
 
+  function rememberParent(packet: { t?: unknown; d?: unknown }): void {
+    if (packet.t !== "INTERACTION_CREATE" || typeof packet.d !== "object" || packet.d === null) return;
+    const d = packet.d as { id?: unknown; channel?: { parent_id?: unknown; type?: unknown } };
+    const parent = d.channel?.parent_id;
+    const isThread = d.channel?.type === ChannelType.PublicThread || d.channel?.type === ChannelType.PrivateThread || d.channel?.type === ChannelType.AnnouncementThread;
+    if (typeof d.id !== "string" || typeof parent !== "string" || !isThread) return;
+    rawParents.set(d.id, parent);
+    if (rawParents.size > MAX_REMEMBERED_PARENTS) rawParents.delete(rawParents.keys().next().value ?? "");
+  }
+
+  function toApprovalClick(interaction: ButtonInteraction): ApprovalClick {
+    const channel = interaction.channel;
+    const cachedParent = channel !== null && channel.isThread() ? (channel.parentId ?? undefined) : undefined;
+    const parent = cachedParent ?? rawParents.get(interaction.id);
+    rawParents.delete(interaction.id);
+    return {
+      platform: "discord",
+      chatId: interaction.channelId,
+      ...(interaction.guildId === null ? {} : { guildId: interaction.guildId }),
+      ...(parent === undefined ? {} : { parentChatId: parent }),
+      senderId: interaction.user.id,
+      senderIsBot: interaction.user.bot,
+      data: interaction.customId,
+      messageId: interaction.message.id,
+    };
+  }
+
+  function onInteraction(attempt: Attempt, interaction: Interaction): void {
+    if (stopped || attempt !== current || attempt.ended) return;
+    lastSeenMs = Date.now();
+    // Commands and modals are not ours (the bot registers none); other components on our messages are answered as not valid.
+    if (!interaction.isMessageComponent()) return;
+    if (!interaction.isButton()) {
+      rawParents.delete(interaction.id);
+      void answerClick(interaction, Promise.resolve(CLICK_INVALID));
+      return;
+    }
+    if (clicksInFlight >= MAX_CLICKS_IN_FLIGHT) {
+      rawParents.delete(interaction.id);
+      void answerClick(interaction, Promise.resolve(CLICK_BUSY));
+      return;
+    }
+    clicksInFlight++;
+    void answerClick(interaction, clickAnswer(toApprovalClick(interaction))).finally(() => clicksInFlight--);
+  }
+
+  /** The text for the clicker; never rejects. Every decision about the press is the handler's (src/approvals). */
+  async function clickAnswer(click: ApprovalClick): Promise<string> {
+    if (onApprovalClick === undefined) return CLICK_UNHANDLED;
+    try {
+      return (await onApprovalClick(click)).text;
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      log.error(prefixed(`the approval handler failed on a button press by ${click.senderId} on message ${click.messageId ?? "?"} in channel ${click.chatId}: ${why}`));
+      return CLICK_FAILED;
+    }
+  }
+
+  /** Answers ephemerally; a handler slower than clickDeferMs gets a deferred answer first, edited when it finishes. Never rejects. */
+  async function answerClick(interaction: MessageComponentInteraction, answer: Promise<string>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, clickDeferMs, undefined)));
+    try {
+      const early = await Promise.race([answer, slow]);
+      clearTimeout(timer);
+      if (early !== undefined) {
+        await interaction.reply({ content: truncate(early.trim() === "" ? "…" : early), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+        return;
+      }
+      await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+      const late = await answer;
+      await interaction.editReply({ content: truncate(late.trim() === "" ? "…" : late), allowedMentions: { parse: [] } });
+    } catch (err) {
+      log.warn(prefixed(`could not answer the button press ${interaction.id} by ${interaction.user.id} in channel ${interaction.channelId}: ${describeError(err).text}`));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The running client, or a rejection saying why there is none. */
+  function runningClient(what: string): Client {
+    const attempt = current;
+    if (stopped || attempt === undefined || attempt.ended) {
+      const why = error === undefined ? (stopped ? "stopped" : "not started") : error.slice(PREFIX.length);
+      throw new Error(`${PREFIX}not running (${why}); cannot ${what}`);
+    }
+    return attempt.client;
+  }
+
   function onConnected(): void {
     lastSeenMs = Date.now();
     if (connected) return;
@@ -410,10 +544,28 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
     logState("info", `${PREFIX}gateway connection restored`);
   }
 
-  function truncate(text: string): string {
+  function truncate(text: string, limit = MAX_CONTENT_CHARS): string {
     const chars = Array.from(text);
-    if (chars.length <= MAX_CONTENT_CHARS) return text;
-    return `${chars.slice(0, MAX_CONTENT_CHARS - 1).join("")}…`;
+    if (chars.length <= limit) return text;
+    return `${chars.slice(0, limit - 1).join("")}…`;
+  }
+
+  /** Content alone when it fits in 2000 characters; else the first line as content and the rest in an embed (4096). */
+  function messageBody(head: string, rest: string): { content: string; embeds: { description: string }[] } {
+    const whole = rest === "" ? head : head === "" ? rest : `${head}\n\n${rest}`;
+    if (Array.from(whole).length <= MAX_CONTENT_CHARS) return { content: whole, embeds: [] };
+    return { content: truncate(head === "" ? "…" : head), embeds: [{ description: truncate(rest, MAX_EMBED_DESCRIPTION_CHARS) }] };
+  }
+
+  function outcomeBody(text: string): { content: string; embeds: { description: string }[] } {
+    const newline = text.indexOf("\n");
+    if (Array.from(text).length <= MAX_CONTENT_CHARS || newline < 0) return messageBody(text, "");
+    return messageBody(text.slice(0, newline), text.slice(newline + 1));
+  }
+
+  function threadName(card: ApprovalCard): string {
+    const name = truncate(card.title.replace(/\s+/g, " ").trim(), MAX_THREAD_NAME_CHARS);
+    return name === "" ? "approval" : name;
   }
 
   return {
@@ -484,6 +636,78 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
         });
       } catch (err) {
         throw new Error(prefixed(`could not post to the admin channel ${channelId}: ${describeError(err).text}`));
+      }
+    },
+
+    async postApproval(card: ApprovalCard): Promise<PostedCard> {
+      const target = card.target?.chatId ?? channelId;
+      const client = runningClient(`post an approval card to channel ${target}`);
+      for (const data of [card.approveData, card.denyData]) {
+        if (data.length === 0 || data.length > MAX_CUSTOM_ID_CHARS) {
+          throw new Error(`${PREFIX}cannot post an approval card to channel ${target}: button data must be 1-${MAX_CUSTOM_ID_CHARS} characters (got ${data.length})`);
+        }
+      }
+      const message = {
+        ...messageBody(card.title, card.text),
+        components: [
+          {
+            type: ComponentType.ActionRow,
+            components: [
+              { type: ComponentType.Button, style: ButtonStyle.Success, label: "Approve", custom_id: card.approveData },
+              { type: ComponentType.Button, style: ButtonStyle.Danger, label: "Deny", custom_id: card.denyData },
+            ],
+          },
+        ],
+        allowed_mentions: { parse: [] },
+      };
+      // A forum takes no plain messages: the card opens a post (a thread whose starter message is the card).
+      if (client.channels.cache.get(target)?.type === ChannelType.GuildForum) {
+        let post: APIChannel & { message?: APIMessage };
+        try {
+          post = (await client.rest.post(Routes.threads(target), { body: { name: threadName(card), auto_archive_duration: THREAD_AUTO_ARCHIVE_MINUTES, message } })) as APIChannel & {
+            message?: APIMessage;
+          };
+        } catch (err) {
+          throw new Error(prefixed(`could not post an approval card to forum ${target}: ${describeError(err).text}`));
+        }
+        return { platform: "discord", chatId: post.id, messageId: post.message?.id ?? post.id, threadId: post.id };
+      }
+      let posted: APIMessage;
+      try {
+        posted = (await client.rest.post(Routes.channelMessages(target), { body: message })) as APIMessage;
+      } catch (err) {
+        throw new Error(prefixed(`could not post an approval card to channel ${target}: ${describeError(err).text}`));
+      }
+      try {
+        const thread = (await client.rest.post(Routes.threads(target, posted.id), {
+          body: { name: threadName(card), auto_archive_duration: THREAD_AUTO_ARCHIVE_MINUTES },
+        })) as APIChannel;
+        return { platform: "discord", chatId: target, messageId: posted.id, threadId: thread.id };
+      } catch (err) {
+        // The card and its buttons are up; failing here would make the broker post a second card.
+        log.warn(prefixed(`posted an approval card in channel ${target} but could not start its thread (${describeError(err).text}); the buttons work without it`));
+        return { platform: "discord", chatId: target, messageId: posted.id };
+      }
+    },
+
+    async updateApproval(posted: PostedCard, text: string): Promise<void> {
+      if (posted.platform !== "discord") {
+        throw new Error(`${PREFIX}cannot update approval card ${posted.platform}:${posted.chatId}/${posted.messageId}: not a Discord message`);
+      }
+      if (text.trim().length === 0) throw new Error(`${PREFIX}refusing to replace approval card ${posted.messageId} in channel ${posted.chatId} with an empty text`);
+      const client = runningClient(`update approval card ${posted.messageId} in channel ${posted.chatId}`);
+      try {
+        await client.rest.patch(Routes.channelMessage(posted.chatId, posted.messageId), {
+          body: { ...outcomeBody(text), components: [], allowed_mentions: { parse: [] } },
+        });
+      } catch (err) {
+        throw new Error(prefixed(`could not update approval card ${posted.messageId} in channel ${posted.chatId}: ${describeError(err).text}`));
+      }
+      if (posted.threadId === undefined) return;
+      try {
+        await client.rest.post(Routes.channelMessages(posted.threadId), { body: { ...outcomeBody(text), allowed_mentions: { parse: [] } } });
+      } catch (err) {
+        throw new Error(prefixed(`updated approval card ${posted.messageId} but could not post the outcome in its thread ${posted.threadId}: ${describeError(err).text}`));
       }
     },
   };
