@@ -32,9 +32,20 @@ export function lexicalPath(raw: string, env: PathEnv): string {
  * What absolutePath joins words to, when it is normal: `cwd` with trailing slashes removed ("" or absolute and normal), `home`
  * when absolute, normal, without a trailing slash and without `$`; null where it is not. Worked out once per analysis.
  */
-export type NormalBases = { cwd: string | null; home: string | null };
+export type NormalBases = { readonly cwd: string | null; readonly home: string | null };
+
+/** The last answer of normalBases: one gate serves one home and a few working directories, so most analyses ask the same again. */
+let lastBases: { cwd: string; home: string; bases: NormalBases } | undefined;
 
 export function normalBases(env: PathEnv): NormalBases {
+  const last = lastBases;
+  if (last !== undefined && last.cwd === env.cwd && last.home === env.home) return last.bases;
+  const bases = computeNormalBases(env);
+  lastBases = { cwd: env.cwd, home: env.home, bases };
+  return bases;
+}
+
+function computeNormalBases(env: PathEnv): NormalBases {
   const cwd = env.cwd.endsWith("/") ? env.cwd.replace(TRAILING_SLASHES, "") : env.cwd;
   const home = env.home;
   return {

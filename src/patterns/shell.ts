@@ -307,14 +307,14 @@ function classifyCommand(ctx: Ctx, argv: readonly string[], text: string, name =
   const classifier = roles?.classify;
   if (classifier !== undefined) {
     const words = args ?? argv.slice(1);
-    if (classifier(ctx, name, words, operandsOf(words), `exec:${name}`, text)) return;
+    if (classifier(ctx, name, words, operandsOf(words), (roles as NameRoles).via, text)) return;
   }
   // Any other command: its path-like arguments (or the values of NAME=path arguments), the "via" text made only for a path.
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i] as string;
     const eq = a.indexOf("=");
     const value = eq >= 0 && !a.startsWith("/") ? a.slice(eq + 1) : a;
-    if (looksLikePath(value)) addPath(ctx, value, name === "source" || name === "." ? "exec" : "unknown", false, `exec:${name}`);
+    if (looksLikePath(value)) addPath(ctx, value, name === "source" || name === "." ? "exec" : "unknown", false, roles?.via ?? `exec:${name}`);
   }
 }
 
@@ -634,14 +634,15 @@ const FILE_PRINTER = 8;
 const WRAPPER = 16;
 const RAW_NETWORK = 32;
 const ENV_LISTER = 64;
-type NameRoles = { flags: number; classify: Classifier | undefined };
+/** `via`: the PathRef.via of the paths its classifier adds (`exec:NAME`), made once. */
+type NameRoles = { flags: number; classify: Classifier | undefined; via: string };
 const NAME_ROLES: ReadonlyMap<string, NameRoles> = nameRoles();
 
 function nameRoles(): Map<string, NameRoles> {
   const table = new Map<string, NameRoles>();
   const role = (name: string): NameRoles => {
     let r = table.get(name);
-    if (r === undefined) table.set(name, (r = { flags: 0, classify: CLASSIFIERS.get(name) }));
+    if (r === undefined) table.set(name, (r = { flags: 0, classify: CLASSIFIERS.get(name), via: `exec:${name}` }));
     return r;
   };
   for (const name of CLASSIFIERS.keys()) role(name);
