@@ -361,6 +361,16 @@ describe("discord approvals", () => {
     assert.equal(fake.message(posted.messageId)?.content, "Denied by 500000000000000001");
   });
 
+  test("a Retry-After over a minute rejects postApproval at once instead of waiting", async () => {
+    const fake = await fakeDiscord();
+    const { bot } = await startedBot(fake);
+    fake.rateLimitNext(1, 3600, { method: "POST", path: /\/messages$/ });
+    await assert.rejects(bot.postApproval(CARD), {
+      message: `discord admin bot: could not post an approval card to channel ${ADMIN_CHANNEL}: Discord rate limited the request for 3600 s; try again later`,
+    });
+    assert.equal(fake.sent.length, 0);
+  });
+
   test("a 500 that outlasts discord.js's retries rejects postApproval with a scrubbed error; the next call works", async () => {
     const fake = await fakeDiscord();
     const { bot } = await startedBot(fake);

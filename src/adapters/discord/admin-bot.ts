@@ -46,6 +46,8 @@ const MAX_CUSTOM_ID_CHARS = 100;
 const THREAD_AUTO_ARCHIVE_MINUTES = 1440;
 /** Discord drops an interaction not answered within 3 s; a handler still running after this gets a deferred answer first. */
 const DEFAULT_CLICK_DEFER_MS = 2_000;
+/** discord.js waits out 429s itself; a wait longer than this rejects instead (a card or command reply an hour late helps nobody). */
+const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 /** Button presses handled at once; more are answered as busy (a press can be repeated, a queued one would time out). */
 const MAX_CLICKS_IN_FLIGHT = 32;
 /** Interaction payloads remembered for the parent channel of uncached threads. */
@@ -195,8 +197,11 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
 
   function describeError(err: unknown): Failure {
     if (typeof err !== "object" || err === null) return { fatal: false, text: scrub(String(err)) };
-    const e = err as { code?: unknown; status?: unknown; message?: unknown; name?: unknown };
+    const e = err as { code?: unknown; status?: unknown; message?: unknown; name?: unknown; retryAfter?: unknown };
     const message = typeof e.message === "string" ? e.message : String(err);
+    if (typeof e.name === "string" && e.name.startsWith("RateLimitError") && typeof e.retryAfter === "number") {
+      return { fatal: false, text: `Discord rate limited the request for ${Math.max(1, Math.round(e.retryAfter / 1000))} s; try again later` };
+    }
     if (e.code === "TokenInvalid" || e.status === 401) {
       return { fatal: true, text: `the token was rejected (401 Unauthorized from Discord); ${TOKEN_FIX}` };
     }
@@ -384,7 +389,10 @@ export function createDiscordAdminBot(options: DiscordAdminBotOptions): AdminBot
       // A reply still posts when the operator's message was deleted meanwhile.
       failIfNotExists: false,
       allowedMentions: { parse: [] },
-      ...(options.apiRoot === undefined ? {} : { rest: { api: options.apiRoot } }),
+      rest: {
+        ...(options.apiRoot === undefined ? {} : { api: options.apiRoot }),
+        rejectOnRateLimit: (limit) => limit.retryAfter > MAX_RATE_LIMIT_WAIT_MS,
+      },
     });
     const attempt: Attempt = {
       client,
