@@ -4,7 +4,7 @@ import { canonicalJson, prepareCanonical, sha256Hex } from "../config/canonical.
 
 export const GENESIS_HASH = "0".repeat(64);
 
-export type RecordKind = "call.before" | "call.after" | "approval" | "config.load" | "override.attempt" | "checkpoint" | "recovery" | "admin";
+export type RecordKind = "call.before" | "call.after" | "approval" | "config.load" | "override.attempt" | "checkpoint" | "recovery" | "admin" | "escalation";
 
 /** What callers hand in; the log adds v, seq, time, instance, prev and hash. */
 export type AuditEntry = { kind: RecordKind; [field: string]: unknown };
