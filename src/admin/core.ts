@@ -22,6 +22,8 @@ export type AdminDeps = {
   health: () => Promise<HealthReport>;
   verifyAudit: () => Promise<{ ok: boolean; text: string }>;
   pending: () => readonly PendingEscalation[];
+  /** Standing allow-always grants (OpenClaw route), for /status. */
+  grants?: (() => Promise<ReadonlyArray<{ id: string; tool: string; channel: string; agentId: string }>>) | undefined;
   /** Called once a stop is acknowledged: cancels (denies) calls waiting for approval in this instance. */
   onStop?: ((state: KillSwitchState) => void) | undefined;
   log: AdminLog;
@@ -97,7 +99,7 @@ export async function changeKillSwitch(
   return { state, text: `Emergency stop lifted at ${state.at}. Tool calls are decided by the policy again.` };
 }
 
-export async function statusText(deps: Pick<AdminDeps, "store" | "instanceId" | "policyHash" | "pending" | "health">): Promise<string> {
+export async function statusText(deps: Pick<AdminDeps, "store" | "instanceId" | "policyHash" | "pending" | "health" | "grants">): Promise<string> {
   const lines: string[] = [];
   try {
     lines.push(`Emergency stop: ${describeKillSwitch(await readKillSwitch(deps.store))}`);
@@ -106,6 +108,15 @@ export async function statusText(deps: Pick<AdminDeps, "store" | "instanceId" | 
   }
   lines.push(`Policy: ${deps.policyHash.slice(0, 16)}`);
   lines.push(`Pending escalations: ${deps.pending().length}`);
+  if (deps.grants) {
+    try {
+      const grants = await deps.grants();
+      const shown = grants.slice(0, 10).map((g) => `${g.id} ${g.tool} @ ${g.channel} (${g.agentId})`);
+      lines.push(`Standing grants (allow-always): ${grants.length}${shown.length > 0 ? `\n  ${shown.join("\n  ")}${grants.length > 10 ? `\n  … and ${grants.length - 10} more` : ""}\n  revoke: otheru-coordinator approvals revoke ID` : ""}`);
+    } catch (err) {
+      lines.push(`Standing grants: UNKNOWN (${(err as Error).message})`);
+    }
+  }
   const health = await deps.health();
   const cp = health.audit?.lastCheckpoint;
   lines.push(`Audit: ${health.audit ? `${health.audit.records} records this run; last checkpoint ${cp ? `#${cp.seq} ${cp.hash.slice(0, 16)} at ${cp.time}` : "none yet"}` : "off"}`);

@@ -8,6 +8,10 @@ import { heartbeatInstance, listInstances } from "../state/instances.ts";
 import type { StateStore } from "../state/store.ts";
 import { type KillSwitchState, readKillSwitch } from "../state/killswitch.ts";
 import type { PendingEscalations } from "../approvals/pending.ts";
+import type { Broker } from "../approvals/broker.ts";
+import { createGrants } from "../approvals/grants.ts";
+import { approvalCard, createClickHandler, outcomeText, supervisorChats } from "../approvals/clicks.ts";
+import type { ApprovalClickHandler, PostedCard } from "../approvals/types.ts";
 import { type AdminChat, type AdminDeps, createAdminHandler } from "./core.ts";
 import { collectHealth, type HealthReport } from "./health.ts";
 import type { AdminBot, AdminHandler, AdminLog, AdminPlatform } from "./types.ts";
@@ -20,8 +24,12 @@ export type RuntimeOptions = {
   log: AdminLog;
   pending: PendingEscalations;
   audit?: { status(): AuditStatus; event(entry: AuditEntry): Promise<unknown> } | undefined;
-  /** Builds the configured admin bots around the handler (the adapters live outside src/admin). */
-  createBots: (handler: AdminHandler) => AdminBot[];
+  /** Builds the configured admin bots around the handlers (the adapters live outside src/admin). */
+  createBots: (handler: AdminHandler, onApprovalClick?: ApprovalClickHandler) => AdminBot[];
+  /** The escalation broker: this runtime's bots post its cards, take the clicks, and expire what is left behind. */
+  broker?: Broker | undefined;
+  /** How often pending escalations are looked up to post, update and sweep. */
+  approvalPollMs?: number;
   heartbeatMs?: number;
   checkpointPollMs?: number;
   /** How often the kill switch is read to audit changes made elsewhere (CLI, other gateways). */
@@ -86,9 +94,68 @@ export function createCoordinatorRuntime(o: RuntimeOptions): CoordinatorRuntime 
       return { ok: false, text: `Audit trail BROKEN at ${b?.file ?? "?"} line ${b?.line ?? "?"} (seq ${b?.seq ?? "?"}): ${b?.problem ?? "unknown"}. Run otheru-coordinator audit verify on the host.` };
     },
     pending: () => o.pending.list(),
+    grants: () => createGrants(o.store).list(),
+    onStop: () => {
+      void o.broker?.cancelLocal({ via: "system" }, "emergency stop engaged").catch(() => undefined);
+    },
     log: o.log,
   };
   const handler = createAdminHandler(deps);
+  const chatsForApprovals = supervisorChats(o.config);
+  const onApprovalClick: ApprovalClickHandler | undefined = o.broker
+    ? createClickHandler({ broker: o.broker, chats: chatsForApprovals, record: deps.record, log: o.log })
+    : undefined;
+
+  // Cards this instance posted, by escalation id, until their outcome is written into them.
+  const cards = new Map<string, PostedCard[]>();
+  let tendingApprovals = false;
+  async function tendApprovals(): Promise<void> {
+    const broker = o.broker;
+    if (!broker || tendingApprovals || !running) return;
+    tendingApprovals = true;
+    try {
+      await broker.sweep();
+      for (const e of bots.length > 0 ? await broker.listPending() : []) {
+        for (const bot of bots) {
+          const chat = chatsForApprovals.find((c) => c.platform === bot.platform);
+          if (!chat || !bot.status().connected) continue;
+          const ttl = Math.max(1_000, Date.parse(e.expiresAt) - Date.now() + 60_000);
+          if (!(await broker.claimPost(e.id, bot.platform, ttl))) continue;
+          const target = chat.platform === "telegram" ? { chatId: chat.chatId, topicId: chat.topicId } : { chatId: chat.channelId };
+          try {
+            const posted = await bot.postApproval(approvalCard(e, target));
+            cards.set(e.id, [...(cards.get(e.id) ?? []), posted]);
+            await broker.saveCard(e.id, bot.platform, posted);
+            await deps.record({ kind: "escalation", action: "posted", id: e.id, platform: bot.platform, chatId: posted.chatId, messageId: posted.messageId });
+          } catch (err) {
+            // Not lost: the next round posts it again (from this or another instance).
+            await broker.releasePost(e.id, bot.platform).catch(() => undefined);
+            o.log.warn(`otheru-coordinator: could not post escalation ${e.id} to ${bot.platform}: ${(err as Error).message}`);
+          }
+        }
+      }
+      for (const [id, posted] of cards) {
+        const found = await broker.get(id);
+        if (found && !found.outcome) continue;
+        const text = found?.outcome ? `${approvalCard(found.escalation).text}\n\nOutcome: ${outcomeText(found.outcome)}` : "This escalation is no longer known; the call was not approved.";
+        const left: PostedCard[] = [];
+        for (const card of posted) {
+          const bot = bots.find((b) => b.platform === card.platform);
+          if (!bot) continue;
+          await bot.updateApproval(card, text).catch((err: unknown) => {
+            left.push(card);
+            o.log.warn(`otheru-coordinator: could not update the ${card.platform} card of escalation ${id}: ${(err as Error).message}`);
+          });
+        }
+        if (left.length > 0) cards.set(id, left);
+        else cards.delete(id);
+      }
+    } catch (err) {
+      o.log.warn(`otheru-coordinator: escalation upkeep failed: ${(err as Error).message}`);
+    } finally {
+      tendingApprovals = false;
+    }
+  }
 
   async function beat(): Promise<void> {
     try {
@@ -114,7 +181,10 @@ export function createCoordinatorRuntime(o: RuntimeOptions): CoordinatorRuntime 
     await deps
       .record({ kind: "admin", action: ks.engaged ? "stop-observed" : "resume-observed", by: ks.by, via: ks.via, at: ks.at, reason: ks.reason ?? null, writer: ks.instance })
       .catch((err: unknown) => o.log.error(`otheru-coordinator: could not audit an observed emergency-stop change: ${(err as Error).message}`));
-    if (ks.engaged) o.log.warn(`otheru-coordinator: EMERGENCY STOP engaged by ${ks.by} via ${ks.via}: every tool call is blocked`);
+    if (ks.engaged) {
+      o.log.warn(`otheru-coordinator: EMERGENCY STOP engaged by ${ks.by} via ${ks.via}: every tool call is blocked`);
+      await o.broker?.cancelLocal({ via: "system" }, "emergency stop engaged").catch(() => undefined);
+    }
   }
 
   // One poller per platform across the instances sharing the store; a lost lease stops the local bot.
@@ -134,7 +204,7 @@ export function createCoordinatorRuntime(o: RuntimeOptions): CoordinatorRuntime 
         }
         if (held && !mine) {
           standby.delete(platform);
-          const bot = o.createBots(handler).find((b) => b.platform === platform);
+          const bot = o.createBots(handler, onApprovalClick).find((b) => b.platform === platform);
           if (!bot) continue;
           bots.push(bot);
           await bot.start();
@@ -188,6 +258,12 @@ export function createCoordinatorRuntime(o: RuntimeOptions): CoordinatorRuntime 
       const ob = setInterval(() => void observe(), o.observeMs ?? 2_000);
       ob.unref();
       timers.push(ob);
+      if (o.broker) {
+        await tendApprovals();
+        const ap = setInterval(() => void tendApprovals(), o.approvalPollMs ?? 1_000);
+        ap.unref();
+        timers.push(ap);
+      }
       if (o.config.admin.postCheckpoints && adminChats(o.config).length > 0 && o.audit) {
         lastPostedSeq = o.audit.status().lastCheckpoint?.seq;
         const cp = setInterval(() => void postCheckpoint(), o.checkpointPollMs ?? 5_000);

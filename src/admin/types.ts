@@ -2,6 +2,8 @@
 // their platform's updates into AdminMessage and post replies; every security check (which chat, which
 // operator, replays, parsing) happens in src/admin/, never in an adapter.
 
+import type { ApprovalCard, PostedCard } from "../approvals/types.ts";
+
 export type AdminPlatform = "telegram" | "discord";
 
 /** One inbound text message seen by an admin bot, before any authorisation. All ids are strings. */
@@ -52,4 +54,11 @@ export interface AdminBot {
   status(): AdminBotStatus;
   /** Posts a message to the configured admin chat (checkpoints, alerts). Rejects on failure. */
   post(text: string): Promise<void>;
+  /**
+   * Posts an escalation card with Approve (card.approveData) and Deny (card.denyData) buttons to card.target, or to the
+   * admin chat when it is undefined; Discord also starts a thread on the card. Rejects on failure (the broker retries or reports).
+   */
+  postApproval(card: ApprovalCard): Promise<PostedCard>;
+  /** Replaces a posted card's text with the outcome and removes its buttons; Discord also posts the text in the card's thread. Rejects on failure. */
+  updateApproval(posted: PostedCard, text: string): Promise<void>;
 }

@@ -253,7 +253,11 @@ export function createBroker(o: BrokerOptions): Broker {
             if (!local.has(id)) return;
             try {
               const outcome = parseOutcome(await o.store.holder(K.outcome(id)));
-              if (outcome) return announce(found.escalation, outcome);
+              if (outcome) {
+                // Decided elsewhere (another gateway, the CLI, which never writes a live log): recorded here too.
+                audit({ kind: "escalation", action: "outcome-observed", id, tool: found.escalation.tool, toolCallId: found.escalation.toolCallId ?? null, state: outcome.state, by: outcome.by.via, userId: outcome.by.userId ?? null });
+                return announce(found.escalation, outcome);
+              }
             } catch {
               // The store is down: keep waiting; expiry denies.
             }

@@ -6,8 +6,9 @@ import type { CallContext, Decision } from "../policy/types.ts";
 import type { Broker } from "./broker.ts";
 import type { Escalation, EscalationOutcome, SupervisorOpinion } from "./types.ts";
 import type { AuditEntry } from "../audit/record.ts";
+import { settleVerdict } from "./supervisor.ts";
 
-export type EscalationRoute = { route: "coordinator" | "openclaw"; approveSuffices: boolean };
+export type EscalationRoute = { route: "coordinator" | "openclaw"; approveSuffices: boolean; allowAlways: boolean };
 
 /** The route for a call's channel: the most specific approvals.channels entry, else approvals.route (auto resolved). */
 export function routeFor(config: Config, ctx: CallContext, hasHumans: boolean): EscalationRoute {
@@ -22,7 +23,7 @@ export function routeFor(config: Config, ctx: CallContext, hasHumans: boolean): 
   }
   const auto = a.supervisor.model !== undefined || hasHumans ? "coordinator" : "openclaw";
   const route = best?.entry.route ?? (a.route === "auto" ? auto : a.route);
-  return { route, approveSuffices: best?.entry.modelApproveSuffices ?? a.supervisor.approveSuffices };
+  return { route, approveSuffices: best?.entry.modelApproveSuffices ?? a.supervisor.approveSuffices, allowAlways: best?.entry.allowAlways ?? a.allowAlways };
 }
 
 /** What the supervisor model is asked (src/approvals/supervisor.ts implements it). */
@@ -63,9 +64,8 @@ export type EscalationResult = { allow: true; escalationId: string; outcome: Esc
 
 /** model deny -> deny; model approve -> approve only where that suffices; anything else -> humans, or deny without any. */
 export function settle(opinion: SupervisorOpinion | undefined, approveSuffices: boolean, hasHumans: boolean): "approve" | "deny" | "ask-humans" {
-  if (opinion?.ok && opinion.verdict === "deny") return "deny";
-  if (opinion?.ok && opinion.verdict === "approve" && approveSuffices) return "approve";
-  return hasHumans ? "ask-humans" : "deny";
+  if (!opinion) return hasHumans ? "ask-humans" : "deny";
+  return settleVerdict(opinion, { modelApproveSuffices: approveSuffices, humanRoute: hasHumans });
 }
 
 function blocked(d: Decision, ruleId: string, why: string): Decision {

@@ -31,6 +31,8 @@ function countingBot(log: string[], who: string): AdminBot {
     },
     status: (): AdminBotStatus => ({ platform: "telegram", connected }),
     post: async () => undefined,
+    postApproval: async () => Promise.reject(new Error("not used here")),
+    updateApproval: async () => undefined,
   };
 }
 
@@ -87,7 +89,7 @@ test("each new signed audit checkpoint is posted to the admin chat once", async 
   const store = openStateStore({ kind: "sqlite", path: join(dir, "cp.sqlite"), timeoutMs: 1000, namespace: "t" });
   const posts: string[] = [];
   let checkpoint: { seq: number; hash: string; time: string } | undefined = { seq: 10, hash: "a".repeat(64), time: "2026-11-25T10:00:00.000Z" };
-  const bot: AdminBot = { platform: "telegram", start: async () => {}, stop: async () => {}, status: () => ({ platform: "telegram", connected: true }), post: async (t) => void posts.push(t) };
+  const bot: AdminBot = { platform: "telegram", start: async () => {}, stop: async () => {}, status: () => ({ platform: "telegram", connected: true }), post: async (t) => void posts.push(t), postApproval: async () => Promise.reject(new Error("not used here")), updateApproval: async () => undefined };
   const runtime = createCoordinatorRuntime({
     config: r.value.config,
     policyHash: "ef".repeat(32),

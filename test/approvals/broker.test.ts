@@ -52,7 +52,7 @@ const INPUT: EscalationInput = {
 };
 
 function config(raw: unknown) {
-  const r = loadConfig(raw, { env: { T: "123456:fake-admin-token-for-tests", D: "fake.discord.token" } });
+  const r = loadConfig(raw, { env: { T: "123456:fake-admin-token-for-tests", D: "fake.discord.token" }, baseDir: tmpdir() });
   if (!r.ok) throw new Error(r.problems.join("\n"));
   return r.value.config;
 }
@@ -75,9 +75,13 @@ describe("broker on node:sqlite", () => {
     assert.equal(outcome.state, "approved");
     assert.deepEqual(outcome.by, { via: "telegram", userId: "7" });
     assert.deepEqual(await b.listPending(), []);
+    // b decided (b's own trail records "outcome"); a, whose call waited, records what it observed.
     assert.deepEqual(
-      records.map((r) => r.action),
-      ["created"],
+      records.map((r) => [r.action, r.state ?? null, r.by ?? null]),
+      [
+        ["created", null, null],
+        ["outcome-observed", "approved", "telegram"],
+      ],
     );
   });
 
@@ -236,13 +240,13 @@ describe("supervisor clicks", () => {
   });
 
   test("supervisor chats and routes come from config", () => {
-    assert.deepEqual(routeFor(cfg, { chatType: "group", channel: "telegram", conversation: "telegram:group:-100123" }, true), { route: "coordinator", approveSuffices: false });
+    assert.deepEqual(routeFor(cfg, { chatType: "group", channel: "telegram", conversation: "telegram:group:-100123" }, true), { route: "coordinator", approveSuffices: false, allowAlways: false });
     const plain = config({});
-    assert.deepEqual(routeFor(plain, { chatType: "group", channel: "telegram" }, false), { route: "openclaw", approveSuffices: false });
-    const mixed = config({ approvals: { route: "openclaw", channels: [{ channels: ["telegram"], route: "coordinator" }, { channels: ["telegram:group:-100123"], route: "openclaw", modelApproveSuffices: true }] } });
-    assert.deepEqual(routeFor(mixed, { chatType: "group", channel: "telegram", conversation: "telegram:group:-100123" }, false), { route: "openclaw", approveSuffices: true });
-    assert.deepEqual(routeFor(mixed, { chatType: "group", channel: "telegram", conversation: "telegram:group:-5" }, false), { route: "coordinator", approveSuffices: false });
-    assert.deepEqual(routeFor(mixed, { chatType: "group", channel: "discord" }, false), { route: "openclaw", approveSuffices: false });
+    assert.deepEqual(routeFor(plain, { chatType: "group", channel: "telegram" }, false), { route: "openclaw", approveSuffices: false, allowAlways: false });
+    const mixed = config({ approvals: { route: "openclaw", channels: [{ channels: ["telegram"], route: "coordinator" }, { channels: ["telegram:group:-100123"], route: "openclaw", modelApproveSuffices: true, allowAlways: true }] } });
+    assert.deepEqual(routeFor(mixed, { chatType: "group", channel: "telegram", conversation: "telegram:group:-100123" }, false), { route: "openclaw", approveSuffices: true, allowAlways: true });
+    assert.deepEqual(routeFor(mixed, { chatType: "group", channel: "telegram", conversation: "telegram:group:-5" }, false), { route: "coordinator", approveSuffices: false, allowAlways: false });
+    assert.deepEqual(routeFor(mixed, { chatType: "group", channel: "discord" }, false), { route: "openclaw", approveSuffices: false, allowAlways: false });
   });
 });
 

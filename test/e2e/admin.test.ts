@@ -1,5 +1,7 @@
 // E2E: the real gateway with the plugin's own Telegram admin bot (real grammy) talking to a fake Bot API on
-// loopback: /stop blocks the next tool call, /resume lets it run, GET /dependencies/health answers on the gateway port.
+// loopback: /stop blocks the next tool call, /resume lets it run, GET /dependencies/health answers on the gateway port;
+// in a critical conversation an exec escalates, its card is posted to the supervisors' chat, and a button press
+// approves (the tool runs) or denies it (blocked); with no answer it expires and is blocked.
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -19,6 +21,10 @@ const ADMIN_CHAT = -1001234567890;
 const OPERATOR = 4242;
 const STRANGER = 999;
 const MAIN_SESSION = "agent:main:main";
+/** A group conversation the config marks critical: exec there escalates to the supervisors. */
+const CRITICAL_GROUP = "telegram:group:-100555";
+const CRITICAL_SESSION = `agent:main:${CRITICAL_GROUP}`;
+const APPROVAL_TIMEOUT_MS = 15_000;
 const TURN_TIMEOUT_MS = 180_000;
 
 let dir = "";
@@ -47,6 +53,9 @@ before(
         "before-stop": { tool: "exec", args: { command: `echo hi > ${join(dir, "before-stop.txt")}` } },
         "during-stop": { tool: "exec", args: { command: `echo hi > ${join(dir, "during-stop.txt")}` } },
         "after-resume": { tool: "exec", args: { command: `echo hi > ${join(dir, "after-resume.txt")}` } },
+        "esc-approve": { tool: "exec", args: { command: `echo hi > ${join(dir, "esc-approve.txt")}` } },
+        "esc-deny": { tool: "exec", args: { command: `echo hi > ${join(dir, "esc-deny.txt")}` } },
+        "esc-expire": { tool: "exec", args: { command: `echo hi > ${join(dir, "esc-expire.txt")}` } },
       },
     });
     oc = await createOpenClawHome({
@@ -56,7 +65,11 @@ before(
       pluginConfig: {
         envFile,
         admin: { telegram: { token: "${ADMIN_TELEGRAM_TOKEN}", chatId: String(ADMIN_CHAT), operators: [String(OPERATOR)], apiRoot: tg.apiRoot } },
+        criticalChannels: [CRITICAL_GROUP],
+        approvals: { timeoutMs: APPROVAL_TIMEOUT_MS },
       },
+      // The hook waits for the supervisors: its budget must outlive the approval timeout (the README's setting).
+      extraConfig: { plugins: { entries: { "otheru-coordinator": { hooks: { timeouts: { before_tool_call: APPROVAL_TIMEOUT_MS + 15_000 } } } } } },
     });
     gw = await oc.startGateway();
     // The service starts the bot: it authenticates (getMe), checks the chat and starts long polling.
@@ -154,6 +167,75 @@ test("/resume from a stranger is ignored and changes nothing; from the operator 
   assert.equal(existsSync(join(dir, "after-resume.txt")), true);
 });
 
+/** Starts a turn in the critical group and returns it with the approval card the admin bot posted for it. */
+async function escalatedTurn(scenario: string): Promise<{ turn: Promise<string[]>; messageId: number; approve: string; deny: string }> {
+  const t = need(tg, "telegram");
+  const sentBefore = t.sent.length;
+  const from = need(mock, "mock").requests.length;
+  const turnDone = need(oc, "home")
+    .chatSend({ sessionKey: CRITICAL_SESSION, message: `SCENARIO:${scenario}`, timeoutMs: TURN_TIMEOUT_MS })
+    .then((r) => {
+      assert.equal(r.status, "ok", JSON.stringify(r.waitResult));
+      return toolResultsSeen(need(mock, "mock").requests.slice(from));
+    });
+  await t.waitFor(() => t.sent.slice(sentBefore).some((m) => /^otheru-coordinator: approve exec\?/.test(m.text)), 60_000, "the approval card");
+  const card = t.sent.slice(sentBefore).find((m) => /^otheru-coordinator: approve exec\?/.test(m.text));
+  assert.ok(card);
+  assert.equal(card.chatId, String(ADMIN_CHAT));
+  assert.match(card.text, new RegExp(`\nChannel: ${CRITICAL_SESSION} \\(group\\)\n`));
+  assert.match(card.text, /\nWhy: .*\[critical\.high-stakes\]\n/);
+  assert.match(card.text, new RegExp(`Arguments \\(redacted\\): .*${scenario}\\.txt`));
+  const buttons = (card.replyMarkup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard.flat();
+  assert.deepEqual(
+    buttons.map((b) => b.text),
+    ["Approve", "Deny"],
+  );
+  return { turn: turnDone, messageId: card.messageId, approve: String(buttons[0]?.callback_data), deny: String(buttons[1]?.callback_data) };
+}
+
+test("critical channel: a stranger's click is refused; a supervisor approves in the chat and the tool runs", { timeout: TURN_TIMEOUT_MS }, async () => {
+  const t = need(tg, "telegram");
+  const esc = await escalatedTurn("esc-approve");
+  const answersBefore = t.callbackAnswers.length;
+  t.pushCallback({ fromId: STRANGER, chatId: ADMIN_CHAT, messageId: esc.messageId, data: esc.approve });
+  await t.waitFor(() => t.callbackAnswers.length > answersBefore, 30_000, "the answer to the stranger");
+  assert.equal(t.callbackAnswers[answersBefore]?.text, "You are not one of the configured supervisors; nothing was decided.");
+  t.pushCallback({ fromId: OPERATOR, chatId: ADMIN_CHAT, messageId: esc.messageId, data: esc.approve });
+  const results = await esc.turn;
+  assert.equal(results.length, 1, JSON.stringify(results));
+  assert.ok(!(results[0] ?? "").includes("otheru-coordinator:"), results[0]);
+  assert.equal(existsSync(join(dir, "esc-approve.txt")), true);
+  assert.match(String(t.callbackAnswers[answersBefore + 1]?.text), /^APPROVED by telegram:4242 at /);
+  // The card is updated with the outcome and loses its buttons.
+  await t.waitFor(() => /\nOutcome: APPROVED by telegram:4242/.test(t.message(String(ADMIN_CHAT), esc.messageId)?.text ?? ""), 30_000, "the card's outcome");
+  assert.deepEqual((t.message(String(ADMIN_CHAT), esc.messageId)?.replyMarkup as { inline_keyboard?: unknown[] } | undefined)?.inline_keyboard ?? [], []);
+});
+
+test("critical channel: a supervisor denies and the call is blocked with the reason the model sees", { timeout: TURN_TIMEOUT_MS }, async () => {
+  const t = need(tg, "telegram");
+  const esc = await escalatedTurn("esc-deny");
+  t.pushCallback({ fromId: OPERATOR, chatId: ADMIN_CHAT, messageId: esc.messageId, data: esc.deny });
+  const results = await esc.turn;
+  assert.equal(results.length, 1, JSON.stringify(results));
+  assert.match(results[0] ?? "", /^otheru-coordinator: Denied by a supervisor \(telegram\) \(escalated because: .*\) \[critical\.high-stakes, escalation\.denied\]/);
+  assert.equal(existsSync(join(dir, "esc-deny.txt")), false);
+});
+
+test("critical channel: with no answer the escalation expires and the call is blocked", { timeout: TURN_TIMEOUT_MS }, async () => {
+  const t = need(tg, "telegram");
+  const esc = await escalatedTurn("esc-expire");
+  const results = await esc.turn;
+  assert.equal(results.length, 1, JSON.stringify(results));
+  assert.match(results[0] ?? "", /^otheru-coordinator: No supervisor decided within 15 s, so the call is denied .*\[critical\.high-stakes, escalation\.expired\]/);
+  assert.equal(existsSync(join(dir, "esc-expire.txt")), false);
+  await t.waitFor(() => /\nOutcome: EXPIRED at /.test(t.message(String(ADMIN_CHAT), esc.messageId)?.text ?? ""), 30_000, "the card's outcome");
+  // A late click changes nothing and says so.
+  const answersBefore = t.callbackAnswers.length;
+  t.pushCallback({ fromId: OPERATOR, chatId: ADMIN_CHAT, messageId: esc.messageId, data: esc.approve });
+  await t.waitFor(() => t.callbackAnswers.length > answersBefore, 30_000, "the answer to the late click");
+  assert.match(String(t.callbackAnswers[answersBefore]?.text), /^Already decided: EXPIRED at /);
+});
+
 test("the audit trail records the stop, the refused stranger and the resume, and verifies", { timeout: 60_000 }, async () => {
   const home = need(oc, "home");
   await home.stopGateway();
@@ -182,5 +264,24 @@ test("the audit trail records the stop, the refused stranger and the resume, and
   ]);
   const blocked = records.filter((r) => r.kind === "call.before" && Array.isArray(r.ruleIds) && (r.ruleIds as string[]).includes("killswitch.engaged"));
   assert.equal(blocked.length, 1);
+  // Every step of each escalation: created, posted, each click (refused, or the outcome it wrote, then the accepted click); then whether it ran.
+  const steps = records.filter((r) => r.kind === "escalation").map((r) => `${String(r.action)}${r.state ? `:${String(r.state)}` : ""}${r.accepted !== undefined ? `:${String(r.accepted)}` : ""}`);
+  assert.deepEqual(steps, [
+    "created",
+    "posted",
+    "decision-attempt:false",
+    "outcome:approved",
+    "decision-attempt:true",
+    "created",
+    "posted",
+    "outcome:denied",
+    "decision-attempt:true",
+    "created",
+    "posted",
+    "outcome:expired",
+    "decision-attempt:false",
+  ]);
+  const ran = records.filter((r) => r.kind === "call.after" && r.tool === "exec").map((r) => r.outcome);
+  assert.deepEqual(ran, ["ran", "blocked", "ran", "ran", "blocked", "blocked"]);
   for (const r of records) assert.ok(!JSON.stringify(r).includes(ADMIN_TOKEN), "the admin token never reaches the audit trail");
 });

@@ -1,4 +1,4 @@
-// npm start's demo, run in --smoke mode: every advertised prompt goes through a real gateway and gets the advertised answer.
+// npm start's demo, run in --smoke mode: every advertised prompt goes through a real gateway and gets the advertised answer (one escalates to the supervisor model, which approves it).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { test } from "node:test";
@@ -15,7 +15,8 @@ test("the demo gateway blocks what it says it blocks and runs the rest", { timeo
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   clearTimeout(killer);
   assert.equal(code, 0, out);
-  assert.match(out, /^smoke: 5 passed, 0 failed$/m);
+  assert.match(out, /^smoke: 6 passed, 0 failed$/m);
+  assert.match(out, /^ok   "write a release note" -> /m);
   assert.match(out, /"clean up my home directory" -> .*\[self\.protect, fs\.destructive\]/);
   assert.match(out, /"install the helper tool" -> .*\[shell\.remote-code\]/);
   assert.match(out, /"show me my SSH key" -> .*\[cred\.read\]/);
