@@ -9,7 +9,12 @@ const UNNORMAL = /\/\/|\/\.\.?(\/|$)/;
 
 /** Absolute but not normalised: `..` is kept so the gate can resolve it after symlinks, as the kernel does. */
 export function absolutePath(raw: string, env: PathEnv): string {
-  let p = raw.startsWith("$") ? raw.replace(HOME_VAR, env.home) : raw;
+  let p = raw;
+  if (raw.charCodeAt(0) === 0x24) {
+    const end = homeVarEnd(raw);
+    // A `$` in home would act as a replacement pattern in String.replace: left to it, as before.
+    if (end > 0) p = env.home.includes("$") ? raw.replace(HOME_VAR, env.home) : env.home + raw.slice(end);
+  }
   if (p === "~" || p.startsWith("~/")) p = env.home + p.slice(1);
   else if (p.startsWith("~")) {
     // ~user/…: that user's home, beside ours (root's is /root).
@@ -17,6 +22,18 @@ export function absolutePath(raw: string, env: PathEnv): string {
     if (m) p = (m[1] === "root" ? "/root" : `${env.home.slice(0, env.home.lastIndexOf("/")) || ""}/${m[1]}`) + (m[2] ?? "");
   }
   return p.startsWith("/") ? p : `${env.cwd.endsWith("/") ? env.cwd.replace(TRAILING_SLASHES, "") : env.cwd}/${p}`;
+}
+
+/**
+ * The length of what HOME_VAR matches at the start of `raw` ("$HOME" or "${HOME", then an optional "}", then "/" or the end), 0 when
+ * it does not. Taking the "}" when there is one is exact: without it the next character would be "}", neither "/" nor the end.
+ */
+function homeVarEnd(raw: string): number {
+  let i = raw.charCodeAt(1) === 0x7b ? 2 : 1;
+  if (!raw.startsWith("HOME", i)) return 0;
+  i += 4;
+  if (raw.charCodeAt(i) === 0x7d) i++;
+  return i === raw.length || raw.charCodeAt(i) === 0x2f ? i : 0;
 }
 
 /** posix.normalize, skipped for the common absolute path that is already normal. */

@@ -7,7 +7,7 @@ import { analyseInlineCode, inlineCode } from "./interpreters.ts";
 import { absolutePath, lexicalPath, type NormalBases, normalBases, normaliseJoined } from "./paths.ts";
 import type { Finding, PathAccess, PathEnv, PathRef, ShellCommand } from "./types.ts";
 import { hasNonAscii } from "./unicode.ts";
-import { CH_ALL, CH_ANGLE, CH_BACKTICK, CH_BRACE, CH_DOLLAR, CH_GLOB, CH_NON_ASCII, CH_NOT_LITERAL, charClasses, wordValue } from "./words.ts";
+import { CH_ALL, CH_ANGLE, CH_BACKTICK, CH_BRACE, CH_DOLLAR, CH_GLOB, CH_NON_ASCII, CH_NOT_LITERAL, CH_QUOTE, charClasses, wordValue } from "./words.ts";
 
 const MAX_DEPTH = 6;
 const MAX_COMMANDS = 500;
@@ -299,15 +299,16 @@ function isLocalHost(host: string): boolean {
 
 
 /** A classifier for a group of command names: true when it has judged the command, false to go on to the generic checks. */
-type Classifier = (ctx: Ctx, name: string, args: readonly string[], operands: readonly string[], via: string, text: string) => boolean;
+/** `chars`: charClasses or-ed over the words, or a superset (CH_ALL when not worked out). */
+type Classifier = (ctx: Ctx, name: string, args: readonly string[], operands: readonly string[], via: string, text: string, chars: number) => boolean;
 
 /** Per-command semantics: the paths it touches and single-command catalogue rules. */
 /** `args`: argv.slice(1) when the caller has it. */
-function classifyCommand(ctx: Ctx, argv: readonly string[], text: string, name = baseName(argv[0] ?? ""), roles = NAME_ROLES.get(name), args?: readonly string[]): void {
+function classifyCommand(ctx: Ctx, argv: readonly string[], text: string, name = baseName(argv[0] ?? ""), roles = NAME_ROLES.get(name), args?: readonly string[], chars = CH_ALL): void {
   const classifier = roles?.classify;
   if (classifier !== undefined) {
     const words = args ?? argv.slice(1);
-    if (classifier(ctx, name, words, operandsOf(words), (roles as NameRoles).via, text)) return;
+    if (classifier(ctx, name, words, operandsOf(words), (roles as NameRoles).via, text, chars)) return;
   }
   // Any other command: its path-like arguments (or the values of NAME=path arguments), the "via" text made only for a path.
   for (let i = 1; i < argv.length; i++) {
@@ -325,6 +326,11 @@ const FIND_FILTER = /^-(i?name|i?path|i?regex|i?wholename|newer\w*|[amc](time|mi
 const FIND_RUN = /^-(exec|execdir|ok|okdir)$/;
 const KEY_PATH_GLOB = /id_(rsa|dsa|ecdsa|ed25519)|\.(pem|kdbx|ppk)\b|credentials|\.netrc|\.git-credentials|\.ssh\//;
 
+/** A volume or mount source that is the host's root, system directories or the docker socket. */
+function isHostMount(v: string | undefined): boolean {
+  return v !== undefined && (/^\/(:|$)|^\/(etc|root|var\/run\/docker\.sock|proc|sys|dev|boot)(:|$|\/)/.test(v) || /(^|,)(source|src)=\/(,|$|etc|root|var\/run\/docker\.sock)/.test(v));
+}
+
 /** The words that are not options (do not start with "-"). */
 function operandsOf(args: readonly string[]): string[] {
   const operands: string[] = [];
@@ -341,8 +347,9 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
     if (!listing && (targets.length === 0 || targets.some((a) => a.startsWith("/dev/") || isComputed(a)))) finding(ctx, "fs.device-format", "block", `${name} formats or repartitions a disk.`, text);
     return true;
   }],
-  [["rm", "rmdir", "unlink", "shred", "srm"], (ctx, name, args, operands, via, text) => {
-    if (operands.some(isComputed)) finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names computed at run time.`, text);
+  [["rm", "rmdir", "unlink", "shred", "srm"], (ctx, name, args, operands, via, text, chars) => {
+    // Without $ or backtick in any word, no operand is computed.
+    if ((chars & (CH_DOLLAR | CH_BACKTICK)) !== 0 && operands.some(isComputed)) finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names computed at run time.`, text);
     const recursive = args.some((a) => (isDash(a) && /^-[a-zA-Z]*[rR]/.test(a)) || a === "--recursive") || name === "shred";
     for (const a of operands) addPath(ctx, a, "delete", recursive && name !== "shred" ? true : name === "shred", via);
     return true;
@@ -461,10 +468,9 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
     let k = 0;
     while (k < args.length && (args[k] as string).startsWith("-")) k += /^(-H|--host|--context|-c|--config|--log-level|-l)$/.test(args[k] as string) ? 2 : 1;
     const sub = args.slice(k);
-    const hostMount = (v: string | undefined) => v !== undefined && (/^\/(:|$)|^\/(etc|root|var\/run\/docker\.sock|proc|sys|dev|boot)(:|$|\/)/.test(v) || /(^|,)(source|src)=\/(,|$|etc|root|var\/run\/docker\.sock)/.test(v));
     if (/^(run|create|exec)$/.test(sub[0] ?? "") && sub.some((a, i) =>
       a === "--privileged" || (isDash(a) && /^--(pid|net|network|ipc|userns|uts)=host$/.test(a)) || ((a === "--pid" || a === "--net" || a === "--network" || a === "--ipc") && sub[i + 1] === "host") ||
-      ((a === "-v" || a === "--volume" || a === "--mount") && hostMount(sub[i + 1])) || ((isDash(a) && /^--(volume|mount)=/.test(a)) && hostMount(a.slice(a.indexOf("=") + 1))) ||
+      ((a === "-v" || a === "--volume" || a === "--mount") && isHostMount(sub[i + 1])) || ((isDash(a) && /^--(volume|mount)=/.test(a)) && isHostMount(a.slice(a.indexOf("=") + 1))) ||
       ((isDash(a) && /^--cap-add/.test(a)) && /SYS_ADMIN|ALL|SYS_PTRACE|SYS_MODULE|DAC_READ_SEARCH/.test(`${a} ${sub[i + 1] ?? ""}`)) ||
       ((isDash(a) && /^--security-opt/.test(a)) && /unconfined|no-new-privileges=false/.test(`${a} ${sub[i + 1] ?? ""}`)) || (a === "--device" && /^\/dev\/(sd|nvme|mem|kmem)/.test(sub[i + 1] ?? "")))) {
       finding(ctx, "priv.container-escape", "block", "The container is given the host's root filesystem, devices, capabilities or namespaces.", text);
@@ -951,7 +957,8 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: strin
       if (/(post|put|send|upload|files\s*=|data\s*=)/i.test(code) && /https?:\/\//.test(code)) ctx.s.sends++;
     }
   }
-  if (interpreter || name === "eval" || name === "source" || name === ".") {
+  // Substitutions and double quotes need $, backtick, < or > and a quote in the words' text: without them there are no such parts to build.
+  if ((interpreter || name === "eval" || name === "source" || name === ".") && (facts.textChars & (CH_DOLLAR | CH_BACKTICK | CH_ANGLE | CH_QUOTE)) !== 0) {
     const words = [cmd.name, ...cmd.args].filter((w): w is Word => w?.type === "Word");
     for (const w of words) {
       for (const part of w.parts ?? []) {
@@ -960,13 +967,14 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: strin
     }
   }
   // DNS lookups whose names are computed from files or the environment smuggle data out.
-  if ((flags & LOOKUP_SENDER) !== 0) {
+  // hasDynamicPart needs $ or a backtick in the word's text.
+  if ((flags & LOOKUP_SENDER) !== 0 && (facts.textChars & (CH_DOLLAR | CH_BACKTICK)) !== 0) {
     const words = cmd.args.filter((w): w is Word => w.type === "Word");
     if (words.some((w) => hasDynamicPart(w) && /\$\(|`|\$\{?[A-Za-z_]/.test(w.text) && (w.parts ?? []).some((p) => p.type === "CommandExpansion" || p.type === "SimpleExpansion" || p.type === "ParameterExpansion" || p.type === "DoubleQuoted"))) {
       ctx.s.sends++;
     }
   }
-  classifyCommand(ctx, real, text, name, roles, args);
+  classifyCommand(ctx, real, text, name, roles, args, chars);
   if ((name === "env" || name === "printenv") && !real.some((a, k) => k > 0 && !a.startsWith("-")) && !facts.feeds) ctx.s.envPrinted = true;
   if ((flags & FILE_PRINTER) !== 0 && real.some((a) => PROC_ENVIRON.test(a))) {
     ctx.s.envDump = true;
@@ -1119,7 +1127,13 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
   }
   if (type === "Word") {
     if (!mayNestText(node.text)) return;
-  } else if (type === "Pipeline") analysePipeline(ctx, node.commands, source);
+  } else if (type === "Pipeline") {
+    analysePipeline(ctx, node.commands, source);
+    // forEachChild's order, without its callback.
+    for (const child of node.prefixes) walk(ctx, child, source, visit);
+    for (const child of node.commands) walk(ctx, child, source, visit);
+    return;
+  }
   else if (node.type === "Function") {
     const fname = node.name.value;
     const bodyText = source.slice(node.body.pos, node.body.end);
