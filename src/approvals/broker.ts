@@ -309,7 +309,7 @@ export function createBroker(o: BrokerOptions): Broker {
       return o.store.claim(K.posted(id, platform), o.instanceId, ttlMs);
     },
     async releasePost(id, platform) {
-      await o.store.delete(K.posted(id, platform));
+      await o.store.release(K.posted(id, platform), o.instanceId);
     },
     async saveCard(id, platform, card) {
       await o.store.set(K.card(id, platform), card, KEEP_MS);

@@ -29,6 +29,8 @@ export interface StateStore {
   lease(key: string, holder: string, ttlMs: number): Promise<boolean>;
   /** Who holds a lease or claim (undefined when nobody does). */
   holder(key: string): Promise<string | undefined>;
+  /** Gives up a claim, only if `value` still holds it (atomic compare-and-delete); true when it was released. */
+  release(key: string, value: string): Promise<boolean>;
   /** Round trip to the backing store; rejects with StoreUnavailableError when it is down. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -44,6 +46,7 @@ class SqliteKeyvStore extends EventEmitter {
   private readonly del;
   private readonly claimStmt;
   private readonly leaseStmt;
+  private readonly releaseStmt;
 
   constructor(path: string, busyMs: number) {
     super();
@@ -62,6 +65,7 @@ class SqliteKeyvStore extends EventEmitter {
     this.claimStmt = this.db.prepare(
       "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires WHERE kv.expires IS NOT NULL AND kv.expires <= ?",
     );
+    this.releaseStmt = this.db.prepare("DELETE FROM kv WHERE key = ? AND value = ?");
     this.leaseStmt = this.db.prepare(
       "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires WHERE kv.value = excluded.value OR (kv.expires IS NOT NULL AND kv.expires <= ?)",
     );
@@ -95,6 +99,10 @@ class SqliteKeyvStore extends EventEmitter {
   lease(key: string, holder: string, ttlMs: number): boolean {
     const now = Date.now();
     return this.leaseStmt.run(key, holder, now + ttlMs, now).changes > 0;
+  }
+
+  release(key: string, value: string): boolean {
+    return this.releaseStmt.run(key, value).changes > 0;
   }
 
   holder(key: string): string | undefined {
@@ -156,6 +164,7 @@ export function openStateStore(settings: StoreSettings, onError?: (message: stri
       claim: async (key, value, ttlMs) => adapter.claim(`${settings.namespace}:claim:${key}`, value, ttlMs),
       lease: async (key, holder, ttlMs) => adapter.lease(`${settings.namespace}:lease:${key}`, holder, ttlMs),
       holder: async (key) => adapter.holder(`${settings.namespace}:lease:${key}`) ?? adapter.holder(`${settings.namespace}:claim:${key}`),
+      release: async (key, value) => adapter.release(`${settings.namespace}:claim:${key}`, value),
       ping: async () => {
         adapter.db.prepare("SELECT count(*) AS n FROM kv").get();
       },
@@ -186,6 +195,11 @@ export function openStateStore(settings: StoreSettings, onError?: (message: stri
       const r = await client.eval(LEASE_SCRIPT, { keys: [`${settings.namespace}::lease:${key}`], arguments: [holder, String(ttlMs)] });
       return r === 1;
     },
+    release: async (key, value) => {
+      const client = await adapter.getClient();
+      const r = await client.eval(RELEASE_SCRIPT, { keys: [`${settings.namespace}::claim:${key}`], arguments: [value] });
+      return r === 1;
+    },
     holder: async (key) => {
       const client = await adapter.getClient();
       const v = (await client.get(`${settings.namespace}::lease:${key}`)) ?? (await client.get(`${settings.namespace}::claim:${key}`));
@@ -205,6 +219,9 @@ export function openStateStore(settings: StoreSettings, onError?: (message: stri
   });
 }
 
+const RELEASE_SCRIPT = `if redis.call("GET", KEYS[1]) == ARGV[1] then redis.call("DEL", KEYS[1]) return 1 end
+return 0`;
+
 const LEASE_SCRIPT = `local v = redis.call("GET", KEYS[1])
 if v == false or v == ARGV[1] then redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2]) return 1 end
 return 0`;
@@ -213,6 +230,7 @@ type RawOps = {
   claim(key: string, value: string, ttlMs: number): Promise<boolean>;
   lease(key: string, holder: string, ttlMs: number): Promise<boolean>;
   holder(key: string): Promise<string | undefined>;
+  release(key: string, value: string): Promise<boolean>;
   ping(): Promise<void>;
   close(): Promise<void>;
 };
@@ -236,6 +254,7 @@ function wrap(kind: "sqlite" | "redis", location: string, keyv: Keyv, t: number,
     claim: (key, value, ttlMs) => guard(`claim ${key}`, () => raw.claim(key, value, ttlMs)),
     lease: (key, holder, ttlMs) => guard(`lease ${key}`, () => raw.lease(key, holder, ttlMs)),
     holder: (key) => guard(`holder ${key}`, () => raw.holder(key)),
+    release: (key, value) => guard(`release ${key}`, () => raw.release(key, value)),
     ping: () => guard("ping", () => raw.ping()),
     close: async () => {
       if (closed) return;
@@ -278,6 +297,7 @@ export function lazyStateStore(settings: StoreSettings, onError?: (message: stri
     claim: (key, value, ttlMs) => run((s) => s.claim(key, value, ttlMs)),
     lease: (key, holder, ttlMs) => run((s) => s.lease(key, holder, ttlMs)),
     holder: (key) => run((s) => s.holder(key)),
+    release: (key, value) => run((s) => s.release(key, value)),
     ping: () => run((s) => s.ping()),
     close: async () => {
       closed = true;

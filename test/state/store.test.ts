@@ -48,6 +48,15 @@ function contract(name: string, open: () => Promise<[StateStore, StateStore]>) {
       assert.equal(await b.claim("c1", "later", 10_000), true);
       assert.equal(await a.claim("c1", "later-a", 10_000), false);
     });
+    test("a claim is released only by the value holding it, and can then be claimed again", async () => {
+      assert.equal(await a.claim("r1", "from-a", 10_000), true);
+      assert.equal(await b.release("r1", "from-b"), false);
+      assert.equal(await b.claim("r1", "from-b", 10_000), false);
+      assert.equal(await a.release("r1", "from-a"), true);
+      assert.equal(await a.release("r1", "from-a"), false);
+      assert.equal(await b.claim("r1", "from-b", 10_000), true);
+      assert.equal(await b.holder("r1"), "from-b");
+    });
     test("a lease is held by one holder at a time, renewed by it, and free after expiry", async () => {
       assert.equal(await a.lease("bot", "A", 120), true);
       assert.equal(await b.lease("bot", "B", 120), false);
