@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { parseConfig } from "../../src/config/load.ts";
 import { createGate, type Gate } from "../../src/gate/gate.ts";
 import { fixedLayout } from "../helpers.ts";
+import { evaluateAgentDojo } from "./agentdojo.ts";
 
 type Row = { id: string; tool: string; params?: Record<string, unknown>; args?: Record<string, unknown>; label: string; category?: string; suite?: string; sessionKey?: string; side_effect?: boolean };
 export type Tally = { caught: number; malicious: number; allowed: number; benign: number };
@@ -71,6 +72,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(2);
   }
   const gate = redteamGate();
-  const out = [summarise(await evaluateCorpus(gate, "redteam", join(dir, "redteam", "calls.jsonl")))];
+  const out: unknown[] = [summarise(await evaluateCorpus(gate, "redteam", join(dir, "redteam", "calls.jsonl")))];
+  // The purpose check (issue #8) on AgentDojo's side-effect calls: the default mapping, then unknown -> escalate.
+  const agentdojo = join(dir, "agentdojo", "calls.jsonl");
+  if (existsSync(agentdojo)) out.push(await evaluateAgentDojo(agentdojo, "policy"), await evaluateAgentDojo(agentdojo, "escalate"));
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
