@@ -93,3 +93,17 @@ export function createPurposeCheck(config: Config, options: PurposeCheckOptions 
     },
   };
 }
+
+/** Cross-key config problems of the purpose block (for loadConfig): the judge must name an entry of models. */
+export function purposeConfigProblems(config: Config): { path: string; problem: string; fix: string }[] {
+  const name = config.purpose.judge?.model;
+  if (name === undefined || config.models[name] !== undefined) return [];
+  const known = Object.keys(config.models);
+  return [
+    {
+      path: "purpose.judge.model",
+      problem: `names "${name}", which is not an entry of models`,
+      fix: known.length > 0 ? `use one of ${known.map((k) => `"${k}"`).join(", ")} or add models.${name}` : `add models.${name} ({"provider": "openai", "baseUrl": …, "model": …})`,
+    },
+  ];
+}

@@ -27,6 +27,8 @@ export type GoalStore = {
   noteResult(sessionKey: string, r: { tool: string; params: Record<string, unknown>; result: unknown; runId?: string | undefined }): void;
   /** The purpose context of a call: the trusted goal of its run (else the session's latest), trusted messages, untrusted text, prior calls. */
   contextFor(sessionKey: string, runId: string | undefined, who: RequesterFacts): PurposeContext | undefined;
+  /** The stated goal of a run (else the session's latest) for display to supervisors; not proof of trust (pending trust included). */
+  goalFor(sessionKey: string, runId: string | undefined): string | undefined;
   size(): number;
   /** For tests and status: what one session holds (counts only). */
   stats(sessionKey: string): { messages: number; results: number; untrusted: number } | undefined;
@@ -147,6 +149,13 @@ export function createGoalStore(options: GoalStoreOptions): GoalStore {
         untrusted,
         priorCalls,
       };
+    },
+    goalFor(key, runId) {
+      const s = sessions.get(key);
+      if (!s || now() - s.touched > ttlMs) return undefined;
+      const goals = s.messages.filter((m) => m.kind === "goal" && m.trust !== "untrusted" && now() - m.at <= ttlMs);
+      const ofRun = runId === undefined ? [] : goals.filter((m) => m.runId === runId);
+      return (ofRun[ofRun.length - 1] ?? goals[goals.length - 1])?.text;
     },
     size: () => sessions.size,
     stats(key) {

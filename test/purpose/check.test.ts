@@ -92,7 +92,7 @@ describe("the judge (fake model server on 127.0.0.1)", () => {
   after(async () => {
     await api.close();
   });
-  const judged = () => gateWith({ models: { judge: { provider: "openai", baseUrl: api.openaiBaseUrl, model: "judge-1", timeoutMs: 5000 } }, purpose: { unknown: "escalate", judge: { model: "judge", timeoutMs: 400 } } });
+  const judged = () => gateWith({ models: { judge: { provider: "openai", baseUrl: api.openaiBaseUrl, model: "judge-1", timeoutMs: 5000 } }, purpose: { unknown: "escalate", judge: { model: "judge", timeoutMs: 1500 } } });
 
   test("is not asked when the local analysis is confident", async () => {
     const before = api.requests.length;
@@ -117,7 +117,7 @@ describe("the judge (fake model server on 127.0.0.1)", () => {
     ["garbage", { kind: "text", text: "sure, looks fine to me!" }],
     ["a wrong shape", { kind: "json", value: { verdict: "yes", reason: "ok" } }],
     ["a 500", { kind: "status", status: 500 }],
-    ["a timeout", { kind: "json", value: { verdict: "aligned", reason: "late" }, delayMs: 3000 }],
+    ["a timeout", { kind: "json", value: { verdict: "aligned", reason: "late" }, delayMs: 5000 }],
     ["a dropped connection", { kind: "drop" }],
   ];
   for (const [name, reply] of unusable) {
@@ -128,4 +128,13 @@ describe("the judge (fake model server on 127.0.0.1)", () => {
       assert.deepEqual(r.decision.ruleIds, ["purpose.unknown", "purpose.unverified"]);
     });
   }
+});
+
+test("config: a judge naming no entry of models is a config problem", async () => {
+  const { purposeConfigProblems } = await import("../../src/purpose/check.ts");
+  const loaded = parseConfig({ purpose: { judge: { model: "judge" } } }, {});
+  assert.ok(loaded.ok);
+  assert.deepEqual(purposeConfigProblems(loaded.value.config), [
+    { path: "purpose.judge.model", problem: 'names "judge", which is not an entry of models', fix: 'add models.judge ({"provider": "openai", "baseUrl": …, "model": …})' },
+  ]);
 });

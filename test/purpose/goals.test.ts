@@ -70,6 +70,14 @@ describe("trust", () => {
     assert.equal(store.contextFor("s", "r1", OWNER)?.goal, "first");
     assert.equal(store.contextFor("s", "r3", OWNER)?.goal, "second");
   });
+  test("goalFor gives the run's goal for display; untrusted text never", () => {
+    const store = createGoalStore({ bounds: { ...BOUNDS, maxMessages: 10 }, now: clock().now });
+    store.noteMessage("s", { text: "from another session", kind: "goal", trust: "untrusted", runId: "r0" });
+    assert.equal(store.goalFor("s", "r0"), undefined);
+    store.noteMessage("s", { text: "Pay the rent", senderId: "42", kind: "goal", trust: "pending", runId: "r1" });
+    assert.equal(store.goalFor("s", "r1"), "Pay the rent");
+    assert.equal(store.goalFor("other", "r1"), undefined);
+  });
   test("before_prompt_build and message_received of one turn make one entry", () => {
     const store = createGoalStore({ bounds: BOUNDS, now: clock().now });
     store.noteMessage("s", { text: "Pay the bill", senderId: "42", kind: "message", trust: "pending" });

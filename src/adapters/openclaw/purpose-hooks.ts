@@ -3,13 +3,14 @@ import { isPrivateDm } from "../../gate/gate.ts";
 import type { CapturedMessage, GoalStore } from "../../purpose/goals.ts";
 
 /** before_prompt_build (needs plugins.entries.<id>.hooks.allowConversationAccess: true). */
-export type PromptBuildEvent = { prompt?: string | undefined; currentUserMessage?: string | undefined } | undefined;
+export type PromptBuildEvent = { prompt?: string | undefined; currentUserMessage?: string | undefined; [key: string]: unknown } | undefined;
 export type PromptBuildCtx = {
   sessionKey?: string | undefined;
   runId?: string | undefined;
   senderId?: string | undefined;
   trigger?: string | undefined;
   inputProvenance?: { kind?: string | undefined } | undefined;
+  [key: string]: unknown;
 } | undefined;
 
 export type MessageReceivedEvent = {
@@ -18,11 +19,12 @@ export type MessageReceivedEvent = {
   sessionKey?: string | undefined;
   runId?: string | undefined;
   replyToBody?: string | undefined;
+  [key: string]: unknown;
 } | undefined;
-export type MessageReceivedCtx = { sessionKey?: string | undefined; runId?: string | undefined; senderId?: string | undefined } | undefined;
+export type MessageReceivedCtx = { sessionKey?: string | undefined; runId?: string | undefined; senderId?: string | undefined; [key: string]: unknown } | undefined;
 
-export type AfterToolCallEvent = { toolName?: string | undefined; params?: unknown; runId?: string | undefined; result?: unknown; error?: unknown } | undefined;
-export type AfterToolCallCtx = { sessionKey?: string | undefined; runId?: string | undefined } | undefined;
+export type AfterToolCallEvent = { toolName?: string | undefined; params?: unknown; runId?: string | undefined; result?: unknown; error?: unknown; [key: string]: unknown } | undefined;
+export type AfterToolCallCtx = { sessionKey?: string | undefined; runId?: string | undefined; [key: string]: unknown } | undefined;
 
 export type PurposeCapture = {
   beforePromptBuild(event: PromptBuildEvent, ctx: PromptBuildCtx): void;
