@@ -118,14 +118,23 @@ type Redirection = Command["redirects"][number];
 const NO_REDIRECTS: readonly Redirection[] = [];
 
 function hasAssignment(items: Command["suffix"]): boolean {
-  for (const item of items) if (item.type === "Assignment") return true;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as (typeof items)[number];
+    if (item.type === "Assignment") return true;
+  }
   return false;
 }
 
 /** cmd.redirects, without having unbash build the list for the usual command that has none. */
 function redirectsOf(cmd: Command): readonly Redirection[] {
-  for (const item of cmd.prefix) if (item.type !== "Assignment") return cmd.redirects;
-  for (const item of cmd.suffix) if (item.type !== "Word" && item.type !== "Assignment") return cmd.redirects;
+  for (let i = 0; i < cmd.prefix.length; i++) {
+    const item = cmd.prefix[i] as (typeof cmd.prefix)[number];
+    if (item.type !== "Assignment") return cmd.redirects;
+  }
+  for (let i = 0; i < cmd.suffix.length; i++) {
+    const item = cmd.suffix[i] as (typeof cmd.suffix)[number];
+    if (item.type !== "Word" && item.type !== "Assignment") return cmd.redirects;
+  }
   return NO_REDIRECTS;
 }
 
@@ -171,7 +180,10 @@ function nameFlags(name: string): number {
 function hasPart(word: Word, type: string): boolean {
   const parts = word.parts;
   if (parts === undefined) return false;
-  for (const p of parts) if (p.type === type) return true;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i] as (typeof parts)[number];
+    if (p.type === type) return true;
+  }
   return false;
 }
 
@@ -334,7 +346,10 @@ function isHostMount(v: string | undefined): boolean {
 /** The words that are not options (do not start with "-"). */
 function operandsOf(args: readonly string[]): string[] {
   const operands: string[] = [];
-  for (const a of args) if (!isDash(a)) operands.push(a);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as (typeof args)[number];
+    if (!isDash(a)) operands.push(a);
+  }
   return operands;
 }
 
@@ -351,7 +366,10 @@ const CLASSIFIER_GROUPS: readonly [readonly string[], Classifier][] = [
     // Without $ or backtick in any word, no operand is computed.
     if ((chars & (CH_DOLLAR | CH_BACKTICK)) !== 0 && operands.some(isComputed)) finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names computed at run time.`, text);
     const recursive = args.some((a) => (isDash(a) && /^-[a-zA-Z]*[rR]/.test(a)) || a === "--recursive") || name === "shred";
-    for (const a of operands) addPath(ctx, a, "delete", recursive && name !== "shred" ? true : name === "shred", via);
+    for (let i = 0; i < operands.length; i++) {
+      const a = operands[i] as (typeof operands)[number];
+      addPath(ctx, a, "delete", recursive && name !== "shred" ? true : name === "shred", via);
+    }
     return true;
   }],
   [["find"], (ctx, name, args, operands, via, text) => {
@@ -687,6 +705,8 @@ type Argv = {
   /** NAME_ROLES of argv[0]'s base name, looked up by realOf with `real`. */
   firstRoles: NameRoles | undefined;
   names: readonly string[] | undefined;
+  /** nameFlags of `names`, or-ed (-1 until worked out). */
+  namesFlags: number;
   piped: boolean;
   feeds: boolean;
 };
@@ -733,7 +753,8 @@ function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command
     }
   }
   // cmd.args is the suffix without its redirects: skipping them here spares unbash filtering the list.
-  for (const a of cmd.suffix) {
+  for (let i = 0; i < cmd.suffix.length; i++) {
+    const a = cmd.suffix[i] as (typeof cmd.suffix)[number];
     if (a.type === "Word") {
       const classes = charClasses(a.text);
       textChars |= classes;
@@ -744,7 +765,7 @@ function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command
       argv.push(word);
     }
   }
-  return { cmd, argv, dynamic, nameWord, chars, textChars, real: undefined, firstRoles: undefined, names: undefined, piped: false, feeds: false };
+  return { cmd, argv, dynamic, nameWord, chars, textChars, real: undefined, firstRoles: undefined, names: undefined, namesFlags: -1, piped: false, feeds: false };
 }
 
 /**
@@ -778,8 +799,19 @@ function realOf(facts: Argv): readonly string[] {
 
 /** The names the command's unwrapped first word can run as, memoised (callers never modify the list). */
 function commandNames(s: Shared, cmd: Command): readonly string[] {
-  const a = commandArgv(s, cmd);
-  return (a.names ??= namesOf(realOf(a)[0] ?? ""));
+  return namesOfFacts(commandArgv(s, cmd));
+}
+
+function namesOfFacts(facts: Argv): readonly string[] {
+  return (facts.names ??= namesOf(realOf(facts)[0] ?? ""));
+}
+
+/** nameFlags of the command's names, or-ed, memoised. */
+function namesFlags(facts: Argv): number {
+  if (facts.namesFlags >= 0) return facts.namesFlags;
+  let bits = 0;
+  for (const n of namesOfFacts(facts)) bits |= nameFlags(n);
+  return (facts.namesFlags = bits);
 }
 
 function innerCommandNames(s: Shared, node: SyntaxNode): string[] {
@@ -788,15 +820,15 @@ function innerCommandNames(s: Shared, node: SyntaxNode): string[] {
   return names;
 }
 
-/** Append the names of the commands in `node` (at most about 50) to `names`. */
-function pushCommandNames(s: Shared, node: SyntaxNode, names: string[]): void {
+/** Append the names of the commands in `node` (at most about 50) to `names`; returns their role bits (nameFlags), or-ed. */
+function pushCommandNames(s: Shared, node: SyntaxNode, names: string[]): number {
   if (node.type === "Command" && node.prefix.length === 0) {
     // A command whose words are all plain (no $, backtick, < or >) holds no nested command: its own names are all there is.
     const facts = commandArgv(s, node);
     if ((facts.textChars & (CH_DOLLAR | CH_BACKTICK | CH_ANGLE)) === 0 && redirectsOf(node) === NO_REDIRECTS && !hasAssignment(node.suffix)) {
-      const real = realOf(facts);
-      if (real[0]) for (const name of (facts.names ??= namesOf(real[0]))) names.push(name);
-      return;
+      if (!realOf(facts)[0]) return 0;
+      for (const name of namesOfFacts(facts)) names.push(name);
+      return namesFlags(facts);
     }
   }
   const start = names.length;
@@ -808,6 +840,9 @@ function pushCommandNames(s: Shared, node: SyntaxNode, names: string[]): void {
     forEachChild(n, visit);
   };
   visit(node);
+  let bits = 0;
+  for (let i = start; i < names.length; i++) bits |= nameFlags(names[i] as string);
+  return bits;
 }
 
 /** Does this command run one of `files` (by path, or as an interpreter's script)? A bare name runs from PATH, not the file. */
@@ -832,7 +867,8 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string, redirects: reado
   const facts = commandArgv(ctx.s, cmd);
   const { argv, dynamic, nameWord } = facts;
   const text = source.slice(cmd.pos, cmd.end);
-  for (const assignment of cmd.prefix) {
+  for (let i = 0; i < cmd.prefix.length; i++) {
+    const assignment = cmd.prefix[i] as (typeof cmd.prefix)[number];
     if (assignment.type !== "Assignment") continue;
     const value = assignment.value.type === "Word" ? assignment.value.value : "";
     if (disablesHistory("assign", `${assignment.name}=${value}`)) {
@@ -842,7 +878,8 @@ function analyseCommand(ctx: Ctx, cmd: Command, source: string, redirects: reado
     if (!cmd.name && assignment.value.type === "Word" && !hasDynamicPart(assignment.value)) (ctx.s.vars ??= new Map()).set(assignment.name, value);
     else if (!cmd.name) ctx.s.vars?.delete(assignment.name);
   }
-  for (const r of redirects) {
+  for (let i = 0; i < redirects.length; i++) {
+    const r = redirects[i] as (typeof redirects)[number];
     if (r.type === "Redirect" && r.target) {
       const target = r.target.value;
       if (DEV_SOCKET.test(target)) {
@@ -1006,7 +1043,6 @@ function fedCode(ctx: Ctx, part: SyntaxNode, interpreter: string, text: string):
 
 /** Pipelines: what feeds an interpreter's stdin decides how dangerous it is. */
 function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string): void {
-  const stageNames: string[] = [];
   // The role bits of all stage names, or-ed: "some stage is a shell" is one bit test.
   let stageFlags = 0;
   // Each command stage's memoised facts, looked up once; marks on them rather than in sets.
@@ -1019,10 +1055,7 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
     }
     const facts = commandArgv(ctx.s, s);
     stageFacts.push(facts);
-    for (const n of (facts.names ??= namesOf(realOf(facts)[0] ?? ""))) {
-      stageNames.push(n);
-      stageFlags |= nameFlags(n);
-    }
+    stageFlags |= namesFlags(facts);
     if (i > 0) facts.piped = true;
     if (i < stages.length - 1) facts.feeds = true;
   }
@@ -1034,18 +1067,16 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
   let upstreamStages = 0;
   // Role bits of the names in `upstream`, or-ed as they are appended.
   let upstreamFlags = 0;
-  let upstreamScanned = 0;
   for (let i = 1; i < stages.length; i++) {
     const stage = stages[i] as SyntaxNode;
     const facts = stageFacts[i];
     if (facts === undefined) continue;
     const real = facts.real as readonly string[];
     const candidates = facts.names as readonly string[];
-    // One candidate is the name whether or not it is an interpreter; a glob's candidates prefer an interpreter.
-    const name = candidates.length === 1 ? (candidates[0] as string) : (candidates.find((n) => isInterpreter(n)) ?? candidates[0] ?? "");
-    const text = source.slice(stage.pos, stage.end);
-    for (; upstreamStages < i; upstreamStages++) pushCommandNames(ctx.s, stages[upstreamStages] as SyntaxNode, upstream);
-    for (; upstreamScanned < upstream.length; upstreamScanned++) upstreamFlags |= nameFlags(upstream[upstreamScanned] as string);
+    // One candidate is the name whether or not it is an interpreter (its role bits are the facts'); a glob's candidates prefer an interpreter.
+    const single = candidates.length === 1;
+    const name = single ? (candidates[0] as string) : (candidates.find((n) => isInterpreter(n)) ?? candidates[0] ?? "");
+    for (; upstreamStages < i; upstreamStages++) upstreamFlags |= pushCommandNames(ctx.s, stages[upstreamStages] as SyntaxNode, upstream);
     // env | grep token, printenv | curl …
     if ((upstreamFlags & ENV_LISTER) !== 0) {
       if (name === "grep" || name === "egrep" || name === "rg" || name === "awk" || name === "sed") {
@@ -1056,26 +1087,28 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
     if (baseName(facts.argv[0] ?? "") === "xargs") {
       const prev = stages[i - 1];
       const prevArgv = prev?.type === "Command" ? realArgv(ctx.s, prev) : [];
-      if (prevArgv[0] === "echo" || prevArgv[0] === "printf") analyseArgv(ctx, [...real, ...prevArgv.slice(1)], facts, text);
+      if (prevArgv[0] === "echo" || prevArgv[0] === "printf") analyseArgv(ctx, [...real, ...prevArgv.slice(1)], facts, source.slice(stage.pos, stage.end));
       else if (["rm", "shred", "unlink", "chmod", "chown", "mv", "dd", "truncate"].includes(name)) {
-        finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names produced by another command.`, text);
+        finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names produced by another command.`, source.slice(stage.pos, stage.end));
       }
     }
-    if (!isInterpreter(name)) continue;
-    const inlineGiven = inlineCode(name, real.slice(1)) !== undefined || real.slice(1).some((a) => a === "-c");
-    const scriptArg = real.slice(1).some((a) => !a.startsWith("-"));
+    if (single ? (namesFlags(facts) & (SHELL | INTERPRETER)) === 0 : !isInterpreter(name)) continue;
+    const args = real.slice(1);
+    const inlineGiven = inlineCode(name, args) !== undefined || args.some((a) => a === "-c");
+    const scriptArg = args.some((a) => !a.startsWith("-"));
     if (inlineGiven || (scriptArg && !SHELLS.has(name))) continue;
-    if (scriptArg && SHELLS.has(name) && !real.slice(1).some((a) => a === "-s" || a === "-")) continue;
+    if (scriptArg && SHELLS.has(name) && !args.some((a) => a === "-s" || a === "-")) continue;
     if (upstream.some((n) => FETCHERS.has(n))) finding(ctx, "shell.remote-code", "block", "Code downloaded from the network is piped into an interpreter.", source.slice(stages[0]?.pos ?? 0, stage.end));
     else if (upstream.some((n) => DECODERS.has(n) && n !== "printf") || (upstream.includes("printf") && /\\x[0-9a-f]{2}|\\[0-7]{3}/i.test(source))) {
       finding(ctx, "shell.obfuscated-exec", "block", "Encoded text is decoded and piped into an interpreter, hiding what runs.", source.slice(stages[0]?.pos ?? 0, stage.end));
     } else if (SHELLS.has(name)) {
-      if (real.slice(1).some((a) => (isDash(a) && /^-[a-zA-Z]*i/.test(a))) && stageNames.some((n) => n === "nc" || n === "ncat" || n === "netcat" || n === "telnet" || n === "socat" || n === "openssl")) {
+      if (args.some((a) => (isDash(a) && /^-[a-zA-Z]*i/.test(a))) && stageFacts.some((f) => f !== undefined && (f.names as readonly string[]).some((n) => n === "nc" || n === "ncat" || n === "netcat" || n === "telnet" || n === "socat" || n === "openssl"))) {
         finding(ctx, "shell.reverse-shell", "block", "A shell's input and output are wired to a network connection.", source.slice(stages[0]?.pos ?? 0, stages.at(-1)?.end ?? stage.end));
       }
       const prev = stages[i - 1];
-      const heredoc = prev?.type === "Command" ? prev.redirects.find((r) => r.type === "HereDoc") : undefined;
+      const heredoc = prev?.type === "Command" ? redirectsOf(prev).find((r) => r.type === "HereDoc") : undefined;
       const prevArgv = prev?.type === "Command" ? realArgv(ctx.s, prev) : [];
+      const text = source.slice(stage.pos, stage.end);
       if (heredoc?.type === "HereDoc") analyseSource(ctx, heredoc.body.text);
       else if (prevArgv[0] === "echo" || prevArgv[0] === "printf") {
         const raw = prevArgv.slice(1).filter((a) => !(isDash(a) && /^-[neE]+$/.test(a))).join(" ");
@@ -1087,7 +1120,7 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
       } else if (!ctx.s.fifo) finding(ctx, "shell.pipe-to-shell", "escalate", "Text produced by another command is executed by a shell.", text);
       else finding(ctx, "shell.reverse-shell", "block", "A named pipe feeds a shell, the usual wiring of a reverse shell.", text);
     } else {
-      finding(ctx, "shell.pipe-to-shell", "escalate", `Text produced by another command is executed by ${name}.`, text);
+      finding(ctx, "shell.pipe-to-shell", "escalate", `Text produced by another command is executed by ${name}.`, source.slice(stage.pos, stage.end));
     }
   }
 }
@@ -1122,7 +1155,10 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
     return;
   }
   if (type === "Script" || type === "AndOr" || type === "CompoundList") {
-    for (const child of node.commands) walk(ctx, child, source, visit);
+    for (let i = 0; i < node.commands.length; i++) {
+      const child = node.commands[i] as (typeof node.commands)[number];
+      walk(ctx, child, source, visit);
+    }
     return;
   }
   if (type === "Word") {
@@ -1130,8 +1166,14 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
   } else if (type === "Pipeline") {
     analysePipeline(ctx, node.commands, source);
     // forEachChild's order, without its callback.
-    for (const child of node.prefixes) walk(ctx, child, source, visit);
-    for (const child of node.commands) walk(ctx, child, source, visit);
+    for (let i = 0; i < node.prefixes.length; i++) {
+      const child = node.prefixes[i] as (typeof node.prefixes)[number];
+      walk(ctx, child, source, visit);
+    }
+    for (let i = 0; i < node.commands.length; i++) {
+      const child = node.commands[i] as (typeof node.commands)[number];
+      walk(ctx, child, source, visit);
+    }
     return;
   }
   else if (node.type === "Function") {
@@ -1150,7 +1192,8 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
     const facts = analyseCommand(ctx, node, source, redirects);
     let heredoc: Redirection | undefined;
     let herestring: Redirection | undefined;
-    for (const r of redirects) {
+    for (let i = 0; i < redirects.length; i++) {
+      const r = redirects[i] as (typeof redirects)[number];
       if (r.type === "HereDoc") heredoc ??= r;
       else if (r.type === "HereString") herestring ??= r;
     }
@@ -1168,12 +1211,16 @@ function walk(ctx: Ctx, node: SyntaxNode, source: string, visit: (child: SyntaxN
     // forEachChild's order (prefix, name, suffix), without a call for the plain words that cannot nest (they still count against the budget).
     // analyseCommand memoised the command's facts: when none of its words has $, backtick, < or >, no word is scanned again.
     const mayNestWords = (facts.textChars & (CH_DOLLAR | CH_BACKTICK | CH_ANGLE)) !== 0;
-    for (const child of node.prefix) walk(ctx, child, source, visit);
+    for (let i = 0; i < node.prefix.length; i++) {
+      const child = node.prefix[i] as (typeof node.prefix)[number];
+      walk(ctx, child, source, visit);
+    }
     if (node.name) {
       if (mayNestWords) visitWord(ctx, node.name, source, visit);
       else ctx.s.budget--;
     }
-    for (const child of node.suffix) {
+    for (let i = 0; i < node.suffix.length; i++) {
+      const child = node.suffix[i] as (typeof node.suffix)[number];
       if (child.type !== "Word") walk(ctx, child, source, visit);
       else if (mayNestWords) visitWord(ctx, child, source, visit);
       else ctx.s.budget--;

@@ -35,3 +35,17 @@ for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 45)) console
 console.log("INCL");
 for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log((v / calls).toFixed(0).padStart(6), k);
 console.log(sink > 0 ? "" : "-");
+if (process.env.PARENTS) {
+  const want = new Set(process.env.PARENTS.split(","));
+  const parents = new Map<string, number>();
+  const walk2 = (n: N, stack: string[]): void => {
+    const k = key(n);
+    if (n.selfSize && want.has(n.callFrame.functionName)) {
+      const p = stack.slice(-3).join(" < ");
+      parents.set(`${n.callFrame.functionName} <- ${p}`, (parents.get(`${n.callFrame.functionName} <- ${p}`) ?? 0) + n.selfSize);
+    }
+    for (const c of n.children) walk2(c, [...stack, k]);
+  };
+  walk2(profile.head as N, []);
+  for (const [k, v] of [...parents].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log((v / calls).toFixed(0).padStart(6), k);
+}
