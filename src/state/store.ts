@@ -1,7 +1,7 @@
 // The StateStore: shared coordinator state (kill switch, later approvals) over keyv — embedded SQLite
 // (node:sqlite, no native build) by default, Redis when several gateways share one state. The only keyv import.
 import { EventEmitter } from "node:events";
-import { chmodSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Keyv } from "keyv";
@@ -47,11 +47,17 @@ class SqliteKeyvStore extends EventEmitter {
   private readonly claimStmt;
   private readonly leaseStmt;
   private readonly releaseStmt;
+  /** The file this connection has open: a state file deleted or replaced under it must not be read as a fresh, empty state. */
+  private readonly identity: { dev: number; ino: number };
+  private readonly path: string;
 
   constructor(path: string, busyMs: number) {
     super();
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.db = new DatabaseSync(path, { timeout: busyMs });
+    this.path = path;
+    const st = statSync(path);
+    this.identity = { dev: st.dev, ino: st.ino };
     try {
       chmodSync(path, 0o600);
     } catch {
@@ -71,7 +77,15 @@ class SqliteKeyvStore extends EventEmitter {
     );
   }
 
+  /** Throws when the file at `path` is no longer the one this connection writes (deleted, or replaced). */
+  assertSameFile(): void {
+    const st = statSync(this.path, { throwIfNoEntry: false });
+    if (!st) throw new Error(`the state file ${this.path} was deleted while in use`);
+    if (st.dev !== this.identity.dev || st.ino !== this.identity.ino) throw new Error(`the state file ${this.path} was replaced while in use`);
+  }
+
   async get(key: string): Promise<string | undefined> {
+    this.assertSameFile();
     const row = this.sel.get(key) as { value: string; expires: number | null } | undefined;
     if (!row) return undefined;
     if (row.expires !== null && row.expires <= Date.now()) return undefined;
@@ -79,11 +93,13 @@ class SqliteKeyvStore extends EventEmitter {
   }
 
   async set(key: string, value: string, ttl?: number): Promise<boolean> {
+    this.assertSameFile();
     this.ins.run(key, value, typeof ttl === "number" && ttl > 0 ? Date.now() + ttl : null);
     return true;
   }
 
   async delete(key: string): Promise<boolean> {
+    this.assertSameFile();
     return this.del.run(key).changes > 0;
   }
 
@@ -92,20 +108,24 @@ class SqliteKeyvStore extends EventEmitter {
   }
 
   claim(key: string, value: string, ttlMs: number): boolean {
+    this.assertSameFile();
     const now = Date.now();
     return this.claimStmt.run(key, value, now + ttlMs, now).changes > 0;
   }
 
   lease(key: string, holder: string, ttlMs: number): boolean {
+    this.assertSameFile();
     const now = Date.now();
     return this.leaseStmt.run(key, holder, now + ttlMs, now).changes > 0;
   }
 
   release(key: string, value: string): boolean {
+    this.assertSameFile();
     return this.releaseStmt.run(key, value).changes > 0;
   }
 
   holder(key: string): string | undefined {
+    this.assertSameFile();
     const row = this.sel.get(key) as { value: string; expires: number | null } | undefined;
     return row && (row.expires === null || row.expires > Date.now()) ? row.value : undefined;
   }
@@ -148,10 +168,16 @@ export function safeRedisUrl(url: string): string {
   }
 }
 
-export function openStateStore(settings: StoreSettings, onError?: (message: string) => void): StateStore {
+export function openStateStore(settings: StoreSettings, onError?: (message: string) => void, options: { mustExist?: boolean } = {}): StateStore {
   const report = (err: unknown) => onError?.(`state store: ${(err as Error)?.message ?? String(err)}`);
   const t = settings.timeoutMs;
   if (settings.kind === "sqlite") {
+    // A state file that existed and is gone held the emergency stop: an empty new one would read as "never stopped".
+    if (options.mustExist && !existsSync(settings.path)) {
+      throw new StoreUnavailableError(
+        `the state file ${settings.path} is missing (it was deleted while the gateway used it, and it held the emergency stop); restore it, or engage or lift the stop with otheru-coordinator stop / resume, which starts a new one`,
+      );
+    }
     let adapter: SqliteKeyvStore;
     try {
       adapter = new SqliteKeyvStore(settings.path, Math.min(t, 5_000));
@@ -272,13 +298,21 @@ export function lazyStateStore(settings: StoreSettings, onError?: (message: stri
   let store: StateStore | undefined;
   let lastFailure: { at: number; error: StoreUnavailableError } | undefined;
   let closed = false;
+  /** Once a state file was opened here, a missing one is an outage, never a fresh start. */
+  let openedOnce = false;
+  let identity: { dev: number; ino: number } | undefined;
   const location = settings.kind === "sqlite" ? settings.path : safeRedisUrl(settings.url);
   const open = (): StateStore => {
     if (closed) throw new StoreUnavailableError("the state store is closed");
     if (store) return store;
     if (lastFailure && Date.now() - lastFailure.at < 1_000) throw lastFailure.error;
     try {
-      store = openStateStore(settings, onError);
+      store = openStateStore(settings, onError, { mustExist: openedOnce });
+      openedOnce = true;
+      if (settings.kind === "sqlite") {
+        const st = statSync(settings.path);
+        identity = { dev: st.dev, ino: st.ino };
+      }
       lastFailure = undefined;
       return store;
     } catch (err) {
@@ -287,7 +321,26 @@ export function lazyStateStore(settings: StoreSettings, onError?: (message: stri
       throw error;
     }
   };
-  const run = async <T>(work: (s: StateStore) => Promise<T>): Promise<T> => work(open());
+  /** The SQLite file was deleted or replaced: drop this connection so the next attempt opens the file now at the path. */
+  const fileChanged = (): boolean => {
+    if (settings.kind !== "sqlite" || !identity) return false;
+    const st = statSync(settings.path, { throwIfNoEntry: false });
+    return !st || st.dev !== identity.dev || st.ino !== identity.ino;
+  };
+  const run = async <T>(work: (s: StateStore) => Promise<T>): Promise<T> => {
+    const s = open();
+    try {
+      return await work(s);
+    } catch (err) {
+      if (s === store && fileChanged()) {
+        store = undefined;
+        identity = undefined;
+        lastFailure = { at: Date.now(), error: err instanceof StoreUnavailableError ? err : new StoreUnavailableError((err as Error).message) };
+        void s.close().catch(() => undefined);
+      }
+      throw err;
+    }
+  };
   return {
     kind: settings.kind,
     location,
