@@ -7,6 +7,7 @@ import { type Deployment, hostPath, loadDeployment, relName, runtimeVars, type D
 import { examineListeners, type Listener, type ListenerRead, readListeners } from "./live.ts";
 import { covers, type Monitor, parseMonitors } from "./monitoring.ts";
 import { checkAdminTokens, checkDefaultSessionKey, checkGatewayBind, checkHookBudget, checkPluginEnabled, checkReadOnlyConfig, checkSigningKey, checkStatePerms } from "./openclaw.ts";
+import { examineNetworks } from "./networks.ts";
 import { examinePorts, isReverseProxy } from "./ports.ts";
 import { isEnvTemplate, listScannable, scanFiles } from "./secrets.ts";
 import { type CheckResult, type Finding, resultOf, skip } from "./types.ts";
@@ -51,6 +52,18 @@ function checkPorts(d: Deployment, o: CheckOptions): CheckResult {
   const publicNote = facts.publicProxyPorts.length > 0 ? `; public only the reverse proxy's ${facts.publicProxyPorts.map((p) => `${p.hostPort}->${p.containerPort}/${p.protocol}`).join(", ")} (service ${facts.publicProxyPorts[0]?.service}, see proxy.https)` : "";
   const local = facts.published.filter((p) => !p.public).length;
   return resultOf(id, findings, `${local} published port${local === 1 ? "" : "s"} in ${d.compose.map((c) => c.rel).join(", ") || "no compose file"} on loopback${publicNote}${liveNote}`, fix);
+}
+
+function checkNetworks(d: Deployment): CheckResult {
+  const id = "networks.isolated";
+  if (d.compose.length === 0) return skip(id, `no compose file in ${d.dir}`);
+  const r = examineNetworks(d.compose);
+  return resultOf(
+    id,
+    r.findings,
+    `every service on named bridge networks; internal (no egress): ${r.internal.join(", ") || "none"}`,
+    "give each service named bridge networks; put services that need no egress (Redis, Ollama, databases) only on networks with internal: true",
+  );
 }
 
 function mode(path: string): number | undefined {
@@ -179,6 +192,7 @@ export function runChecks(o: CheckOptions): CheckReport {
     checkStatePerms(d),
     checkGatewayBind(d),
     checkReadOnlyConfig(d),
+    checkNetworks(d),
   ];
   return { ok: results.every((r) => r.status !== "fail"), results };
 }

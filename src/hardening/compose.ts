@@ -1,6 +1,6 @@
 // Compose files: parsed with the yaml package (line numbers through LineCounter), variables interpolated as compose does. Pure.
 import { isAbsolute, resolve } from "node:path";
-import { isNode, LineCounter, parseDocument } from "yaml";
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
 import { interpolate, interpolateDeep, type Vars } from "./interpolate.ts";
 
 export type Mount = { type: "bind" | "volume" | "tmpfs" | "other"; source: string; target: string; readOnly: boolean; line: number | undefined };
@@ -24,7 +24,12 @@ export type ComposeNetwork = { name: string; internal: boolean; driver: string |
 export type ComposeFile = { path: string; services: ComposeService[]; networks: ComposeNetwork[] };
 export type ComposeParse = { ok: true; value: ComposeFile } | { ok: false; error: string; line?: number };
 
-type Positioned = { lineOf: (path: readonly (string | number)[]) => number | undefined };
+type Positioned = {
+  /** Line of the value at path. */
+  lineOf: (path: readonly (string | number)[]) => number | undefined;
+  /** Line of the key that names the last element of path (a service's name, not its first setting). */
+  keyLineOf: (path: readonly (string | number)[]) => number | undefined;
+};
 
 /** Parse one compose file's text. `dir` resolves relative bind sources; `vars` interpolates ${VAR}. */
 export function parseCompose(text: string, path: string, dir: string, vars: Vars): ComposeParse {
@@ -39,6 +44,13 @@ export function parseCompose(text: string, path: string, dir: string, vars: Vars
     lineOf: (p) => {
       const node = doc.getIn(p, true);
       const offset = isNode(node) ? node.range?.[0] : undefined;
+      return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+    },
+    keyLineOf: (p) => {
+      const parent = p.length === 1 ? doc.contents : doc.getIn(p.slice(0, -1), true);
+      if (!isMap(parent)) return undefined;
+      const pair = parent.items.find((i) => isScalar(i.key) && i.key.value === p[p.length - 1]);
+      const offset = isNode(pair?.key) ? pair.key.range?.[0] : undefined;
       return offset === undefined ? undefined : lineCounter.linePos(offset).line;
     },
   };
@@ -57,7 +69,7 @@ export function parseCompose(text: string, path: string, dir: string, vars: Vars
   if (netsRaw !== null && typeof netsRaw === "object" && !Array.isArray(netsRaw)) {
     for (const [name, value] of Object.entries(netsRaw as Record<string, unknown>)) {
       const n = (interpolateDeep(value ?? {}, vars) ?? {}) as Record<string, unknown>;
-      networks.push({ name, internal: n.internal === true || n.internal === "true", driver: typeof n.driver === "string" ? n.driver : undefined, line: pos.lineOf(["networks", name]) ?? pos.lineOf(["networks"]) });
+      networks.push({ name, internal: n.internal === true || n.internal === "true", driver: typeof n.driver === "string" ? n.driver : undefined, line: pos.keyLineOf(["networks", name]) });
     }
   }
   return { ok: true, value: { path, services, networks } };
@@ -99,7 +111,7 @@ function parseService(name: string, value: unknown, dir: string, vars: Vars, pos
   };
   return {
     name,
-    line: pos.lineOf(base),
+    line: pos.keyLineOf(base),
     image: pick("image"),
     containerName: pick("container_name"),
     networkMode: pick("network_mode"),
@@ -154,4 +166,28 @@ export function hostPathOf(service: Pick<ComposeService, "mounts">, containerPat
   if (!best) return undefined;
   const t = best.target.replace(/\/+$/, "");
   return { path: best.source + containerPath.slice(t.length), mount: best };
+}
+
+/**
+ * Services merged across the deployment's compose files the way `docker compose -f a -f b` merges an override:
+ * by name, later files win for single values, networks accumulate. Lines point at the first definition.
+ */
+export function mergeServices(files: readonly { file: ComposeFile; rel: string }[]): { service: ComposeService; rel: string; networks: Map<string, ComposeNetwork> }[] {
+  const networks = new Map<string, ComposeNetwork>();
+  for (const { file } of files) for (const n of file.networks) networks.set(n.name, { ...networks.get(n.name), ...n, line: networks.get(n.name)?.line ?? n.line });
+  const merged = new Map<string, { service: ComposeService; rel: string }>();
+  for (const { file, rel } of files) {
+    for (const s of file.services) {
+      const prior = merged.get(s.name);
+      if (!prior) {
+        merged.set(s.name, { service: { ...s, networks: [...s.networks] }, rel });
+        continue;
+      }
+      const p = prior.service;
+      p.image = s.image ?? p.image;
+      p.networkMode = s.networkMode ?? p.networkMode;
+      p.networks = [...new Set([...p.networks, ...s.networks])];
+    }
+  }
+  return [...merged.values()].map((m) => ({ ...m, networks }));
 }
