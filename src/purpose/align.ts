@@ -29,10 +29,17 @@ export type PurposeVerdict = "aligned" | "misaligned" | "unknown";
 export type Confidence = "high" | "medium" | "low";
 export type PurposeResult = { verdict: PurposeVerdict; reasons: readonly PurposeReason[]; confidence: Confidence; action: ActionClass };
 
+/** A text indexed for grounding and scanned for injection marks once (at capture), not on every check. */
+export type PreparedText = { ix: TextIndex; mark: string | undefined };
+
+export function prepareText(text: string): PreparedText {
+  return { ix: indexText(text), mark: instructionMark(text) };
+}
+
 /** Untrusted text seen in the session: a tool result, quoted or forwarded text, another participant's message. */
-export type UntrustedText = { source: string; text: string };
+export type UntrustedText = { source: string; text: string; prepared?: PreparedText | undefined };
 /** An earlier call of the same run, with its result when known. */
-export type PriorCall = { tool: string; params: Record<string, unknown>; result?: string | undefined };
+export type PriorCall = { tool: string; params: Record<string, unknown>; result?: string | undefined; prepared?: PreparedText | undefined };
 
 /** Operator-declared contacts, domains, accounts and users: grounded wherever they appear. */
 export type PurposeAllowlists = { emails: readonly string[]; domains: readonly string[]; accounts: readonly string[]; users: readonly string[]; phones: readonly string[] };
@@ -42,6 +49,8 @@ export type PurposeContext = {
   goal: string | undefined;
   /** Other recent messages of trusted senders. */
   trusted?: readonly string[] | undefined;
+  /** The goal and `trusted`, already indexed (same order: goal first); computed here when absent. */
+  trustedIndex?: readonly TextIndex[] | undefined;
   untrusted?: readonly UntrustedText[] | undefined;
   priorCalls?: readonly PriorCall[] | undefined;
 };
@@ -160,16 +169,22 @@ export function checkActionPurpose(call: { tool: string; params: Record<string, 
     }
   }
 
-  const trusted = trustedTexts.map(indexText);
+  const trusted = ctx.trustedIndex && ctx.trustedIndex.length === trustedTexts.length ? ctx.trustedIndex : trustedTexts.map(indexText);
   const goalIx = trusted[0] as TextIndex;
   const sources: Source[] = [];
   const readArgs: TextIndex[] = [];
   for (const p of ctx.priorCalls ?? []) {
     // Where the agent looked (a read call's arguments) grounds what it then acts on; a side-effect call does not.
     if (classifyCall(p.tool, p.params) === "read") readArgs.push(indexText(JSON.stringify(p.params)));
-    if (p.result !== undefined && p.result !== "") sources.push({ ix: indexText(p.result), marked: instructionMark(p.result), label: `the result of ${p.tool}` });
+    if (p.result !== undefined && p.result !== "") {
+      const prep = p.prepared ?? prepareText(p.result);
+      sources.push({ ix: prep.ix, marked: prep.mark, label: `the result of ${p.tool}` });
+    }
   }
-  for (const u of ctx.untrusted ?? []) sources.push({ ix: indexText(u.text), marked: instructionMark(u.text), label: u.source });
+  for (const u of ctx.untrusted ?? []) {
+    const prep = u.prepared ?? prepareText(u.text);
+    sources.push({ ix: prep.ix, marked: prep.mark, label: u.source });
+  }
 
   const entities = extractCallEntities(call.params);
   const dates = goalDates(allTrusted);

@@ -11,7 +11,6 @@ export type Entity = { kind: EntityKind; value: string; param: string; soft: boo
 
 const EMAIL = /[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/giu;
 const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30}\b/gu;
-const URL = /\b(?:https?:\/\/)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?::\d+)?(?:\/[^\s"'<>)\]]*)?/giu;
 const PHONE = /(?<![\w.])\+?\d[\d ()./-]{6,18}\d(?![\w.])/gu;
 /** Hosts that are file names rather than domains. */
 const FILE_EXT = /\.(?:txt|docx?|xlsx?|pptx?|pdf|csv|json|md|png|jpe?g|gif|zip|ts|js|py|sh|html?|log|ya?ml|toml|ini|conf|env)$/iu;
@@ -35,12 +34,18 @@ export function normaliseHost(h: string): string {
   return h.toLowerCase().replace(/^www\d?\./u, "").replace(/\.$/u, "");
 }
 
+const TOKEN_SPLIT = /[\s"'<>()[\]{},;|`\\]+/u;
+const TOKEN_HOST = /^(?:https?:\/\/)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?::\d+)?(?:[/?#].*)?$/iu;
+
+/** Addresses, accounts and hosts by shape. Hosts are found per token (cheap on long texts), not by one backtracking pattern. */
 function shaped(text: string, param: string, embedded: boolean, out: Entity[]): void {
-  for (const m of text.matchAll(EMAIL)) out.push({ kind: "email", value: m[0].toLowerCase(), param, soft: false, embedded });
-  for (const m of text.matchAll(IBAN)) out.push({ kind: "iban", value: m[0].replace(/ /gu, ""), param, soft: false, embedded });
-  const noEmails = text.replace(EMAIL, " ");
-  for (const m of noEmails.matchAll(URL)) {
-    const host = m[1];
+  const hasAt = text.includes("@");
+  if (hasAt) for (const m of text.matchAll(EMAIL)) out.push({ kind: "email", value: m[0].toLowerCase(), param, soft: false, embedded });
+  if (/[A-Z]{2}\d{2}/u.test(text)) for (const m of text.matchAll(IBAN)) out.push({ kind: "iban", value: m[0].replace(/ /gu, ""), param, soft: false, embedded });
+  for (const raw of text.split(TOKEN_SPLIT)) {
+    if (!raw.includes(".") || raw.length > 2_000 || (hasAt && raw.includes("@"))) continue;
+    const token = raw.replace(/^[^\p{L}\p{N}]+|[.:!?]+$/gu, "");
+    const host = TOKEN_HOST.exec(token)?.[1];
     if (host === undefined || FILE_EXT.test(host) || /^\d+(?:\.\d+)+$/u.test(host)) continue;
     out.push({ kind: "host", value: normaliseHost(host), param, soft: false, embedded });
   }

@@ -1,5 +1,5 @@
 // The goal store: per session (and run), the user's stated goal, recent messages and tool results. In memory only, bounded (LRU + TTL).
-import type { PriorCall, PurposeContext, UntrustedText } from "./align.ts";
+import { type PreparedText, prepareText, type PriorCall, type PurposeContext, type UntrustedText } from "./align.ts";
 
 export type GoalStoreBounds = { maxSessions: number; ttlSeconds: number; maxMessages: number; maxResults: number; maxChars: number };
 
@@ -14,9 +14,15 @@ export type CapturedMessage = {
   trust: "trusted" | "untrusted" | "pending";
 };
 
-type Message = CapturedMessage & { at: number };
-type Result = { tool: string; params: Record<string, unknown>; result: string; runId?: string | undefined; at: number };
-type Session = { messages: Message[]; results: Result[]; untrusted: (UntrustedText & { at: number })[]; touched: number };
+/** Texts are indexed and scanned once, when first needed, and the work is kept with them. */
+type Message = CapturedMessage & { at: number; prepared?: PreparedText | undefined };
+type Result = { tool: string; params: Record<string, unknown>; result: string; runId?: string | undefined; at: number; prepared: PreparedText };
+type Session = { messages: Message[]; results: Result[]; untrusted: (UntrustedText & { at: number; prepared: PreparedText })[]; touched: number };
+
+function prepared(m: Message): PreparedText {
+  m.prepared ??= prepareText(m.text);
+  return m.prepared;
+}
 
 /** Who asks at tool time: the requester OpenClaw proved for the call. */
 export type RequesterFacts = { senderId?: string | undefined; senderIsOwner?: boolean | undefined; privateSession: boolean };
@@ -106,6 +112,8 @@ export function createGoalStore(options: GoalStoreOptions): GoalStore {
         if (m.kind === "goal") last.kind = "goal";
         if (m.runId !== undefined) last.runId = m.runId;
         if (m.trust !== "pending" && last.trust === "pending") last.trust = m.trust;
+        // An untrusted verdict from either hook wins: text another session produced is never the user's.
+        if (m.trust === "untrusted") last.trust = "untrusted";
         last.at = now();
         return;
       }
@@ -115,12 +123,14 @@ export function createGoalStore(options: GoalStoreOptions): GoalStore {
       if (text.trim() === "") return;
       const s = session(key, true) as Session;
       expire(s);
-      push(s.untrusted, { source, text: clip(text), at: now() }, b.maxMessages);
+      const t = clip(text);
+      push(s.untrusted, { source, text: t, at: now(), prepared: prepareText(t) }, b.maxMessages);
     },
     noteResult(key, r) {
       const s = session(key, true) as Session;
       expire(s);
-      push(s.results, { tool: r.tool, params: r.params, result: clip(resultText(r.result, b.maxChars)), runId: r.runId, at: now() }, b.maxResults);
+      const text = clip(resultText(r.result, b.maxChars));
+      push(s.results, { tool: r.tool, params: r.params, result: text, runId: r.runId, at: now(), prepared: prepareText(text) }, b.maxResults);
     },
     contextFor(key, runId, who) {
       const s = session(key, false);
@@ -138,14 +148,16 @@ export function createGoalStore(options: GoalStoreOptions): GoalStore {
       const ofRun = runId === undefined ? [] : goals.filter((m) => m.runId === runId);
       const goal = ofRun[ofRun.length - 1] ?? goals[goals.length - 1] ?? trusted[trusted.length - 1];
       const untrusted: UntrustedText[] = [
-        ...s.messages.filter((m) => !isTrusted(m)).map((m) => ({ source: "another participant's message", text: m.text })),
-        ...s.untrusted.map((u) => ({ source: u.source, text: u.text })),
+        ...s.messages.filter((m) => !isTrusted(m)).map((m) => ({ source: "another participant's message", text: m.text, prepared: prepared(m) })),
+        ...s.untrusted.map((u) => ({ source: u.source, text: u.text, prepared: u.prepared })),
       ];
       const results = runId === undefined ? s.results : s.results.filter((r) => r.runId === undefined || r.runId === runId);
-      const priorCalls: PriorCall[] = results.map((r) => ({ tool: r.tool, params: r.params, result: r.result }));
+      const priorCalls: PriorCall[] = results.map((r) => ({ tool: r.tool, params: r.params, result: r.result, prepared: r.prepared }));
+      const others = trusted.filter((m) => m !== goal).slice(-b.maxMessages);
       return {
         goal: goal?.text,
-        trusted: trusted.filter((m) => m !== goal).slice(-b.maxMessages).map((m) => m.text),
+        trusted: others.map((m) => m.text),
+        ...(goal ? { trustedIndex: [goal, ...others].map((m) => prepared(m).ix) } : {}),
         untrusted,
         priorCalls,
       };
