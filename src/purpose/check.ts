@@ -34,9 +34,13 @@ function codes(reasons: readonly PurposeReason[]): string[] {
   return [...new Set(reasons.map((r) => r.code))];
 }
 
-/** The more severe of two decisions; the policy's stays when equal (its rule ids and reason are kept). */
+/**
+ * The more severe of two decisions. At equal severity both are kept (a critical channel's escalation also names the
+ * purpose findings, so the supervisor sees them); a more severe policy decision stands alone.
+ */
 function atLeast(policy: Decision, kind: "escalate" | "block", ruleIds: readonly string[], reason: string): Decision {
-  if (SEVERITY[policy.kind] >= SEVERITY[kind]) return policy;
+  if (SEVERITY[policy.kind] > SEVERITY[kind]) return policy;
+  if (SEVERITY[policy.kind] === SEVERITY[kind]) return { ...policy, ruleIds: [...new Set([...policy.ruleIds, ...ruleIds])], reason: `${policy.reason} ${reason}` };
   return { kind, ruleIds, reason };
 }
 

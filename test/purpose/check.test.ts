@@ -37,7 +37,7 @@ describe("verdict -> decision", () => {
       requester: { channel: "telegram", senderId: "42", senderIsOwner: true },
     });
     assert.equal(r.decision.kind, "escalate");
-    assert.deepEqual(r.decision.ruleIds, ["critical.high-stakes"]);
+    assert.deepEqual(r.decision.ruleIds, ["critical.high-stakes", "purpose.misaligned", "purpose.intent", "purpose.unverified"]);
   });
   test("misaligned: escalate when configured", async () => {
     const r = await gateWith({ purpose: { misaligned: "escalate" } }).decide(INJECTED);
