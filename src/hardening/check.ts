@@ -1,9 +1,8 @@
 // The `check` command: the deployment hardening checklist, item by item, each with its fix (cli-contract.md).
-import { statSync } from "node:fs";
-import { readdirSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { examineCaddyfile, parseCaddyfile } from "./caddy.ts";
-import { type Deployment, hostPath, loadDeployment, relName, runtimeVars, type DeploymentOptions } from "./deployment.ts";
+import { type Deployment, type DeploymentOptions, hostPath, loadDeployment, relName, runtimeStateDir, runtimeVars } from "./deployment.ts";
 import { examineListeners, type Listener, type ListenerRead, readListeners } from "./live.ts";
 import { covers, type Monitor, parseMonitors } from "./monitoring.ts";
 import { checkAdminTokens, checkDefaultSessionKey, checkGatewayBind, checkHookBudget, checkPluginEnabled, checkReadOnlyConfig, checkSigningKey, checkStatePerms } from "./openclaw.ts";
@@ -114,7 +113,8 @@ function checkSecrets(d: Deployment): CheckResult {
   const skipDirs = new Set<string>();
   const vars = runtimeVars(d);
   // State dirs hold conversations and records, not config: leave them to the audit trail's own redaction.
-  for (const dir of [d.openclaw && d.gateway ? hostPath(d, "/home/node/.openclaw").host : undefined]) if (dir) skipDirs.add(dir);
+  const ocState = d.gateway ? hostPath(d, runtimeStateDir(d)).host : undefined;
+  if (ocState) skipDirs.add(ocState);
   const stateDir = (d.openclaw?.json.plugins as { entries?: Record<string, { config?: { stateDir?: unknown } }> } | undefined)?.entries?.["otheru-coordinator"]?.config?.stateDir;
   if (typeof stateDir === "string") {
     const p = hostPath(d, interpolate(stateDir, vars)).host;

@@ -34,7 +34,8 @@ const COMPOSE_NAME = /^(?:docker-)?compose(?:\.[A-Za-z0-9_-]+)*\.ya?ml$/;
 
 export function relName(dir: string, path: string): string {
   const r = relative(dir, path);
-  return r === "" || r.startsWith("..") || isAbsolute(r) ? path : r;
+  if (r === "") return ".";
+  return r.startsWith("..") || isAbsolute(r) ? path : r;
 }
 
 function filesUnder(dir: string, depth: number, accept: (name: string) => boolean): string[] {

@@ -65,6 +65,12 @@ describe("check --live", () => {
     assert.equal(item?.detail, `live: tcp 0.0.0.0:${portOf(wildcard)} is listening on a non-loopback address`);
   });
 
+  test("a deployment dir that does not exist is a usage error (exit 2)", () => {
+    const r = runCheck(["--deployment", join(dir, "missing")]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, `otheru-coordinator: --deployment ${join(dir, "missing")}: no such directory; give the folder holding docker-compose.yml (e.g. manifests/)\n`);
+  });
+
   test("--port without --live is a usage error (exit 2)", () => {
     const r = runCheck(["--deployment", dir, "--port", "80"]);
     assert.equal(r.code, 2);

@@ -9,6 +9,7 @@ import { examineListeners, parseProcNet, parseSs } from "../../src/hardening/liv
 import { parseMonitors } from "../../src/hardening/monitoring.ts";
 import { examinePorts, isLoopbackAddress, parsePort } from "../../src/hardening/ports.ts";
 import { isPlaceholder, isScannable, scanText } from "../../src/hardening/secrets.ts";
+import { resultOf } from "../../src/hardening/types.ts";
 import { FAKE } from "./deploy.ts";
 
 describe("compose ports", () => {
@@ -238,4 +239,19 @@ describe("monitors and JSON lines", () => {
     assert.equal(lineOfKey(text, ["hooks", "token"]), 3);
     assert.equal(lineOfKey(text, ["missing"]), undefined);
   });
+});
+
+test("a result lists ten findings and counts the rest; fail beats warn; the first failure names file and line", () => {
+  const findings = Array.from({ length: 12 }, (_, i) => ({ severity: "fail" as const, file: "f.yml", line: i + 1, message: `m${i + 1}` }));
+  const r = resultOf("x", [{ severity: "warn", message: "w" }, ...findings], "ok", "fix it");
+  assert.deepEqual(r, {
+    id: "x",
+    status: "fail",
+    detail: "f.yml:1: m1; f.yml:2: m2; f.yml:3: m3; f.yml:4: m4; f.yml:5: m5; f.yml:6: m6; f.yml:7: m7; f.yml:8: m8; f.yml:9: m9; f.yml:10: m10; and 2 more",
+    fix: "fix it",
+    file: "f.yml",
+    line: 1,
+  });
+  assert.deepEqual(resultOf("x", [{ severity: "warn", message: "w" }], "ok", "fix it"), { id: "x", status: "warn", detail: "w", fix: "fix it" });
+  assert.deepEqual(resultOf("x", [], "ok", "fix it"), { id: "x", status: "pass", detail: "ok", fix: "" });
 });
