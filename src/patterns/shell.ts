@@ -173,7 +173,7 @@ function isVersionedInterpreter(name: string): boolean {
 
 /** The role bits of a command name, a versioned interpreter (python3.12) counted as INTERPRETER. */
 function nameFlags(name: string): number {
-  const roles = NAME_ROLES.get(name);
+  const roles = rolesOf(name);
   return (roles === undefined ? 0 : roles.flags) | (isVersionedInterpreter(name) ? INTERPRETER : 0);
 }
 
@@ -231,7 +231,7 @@ function hasDynamicPart(word: Word): boolean {
 }
 
 /** Skip wrapper commands (sudo -u x, env A=b, timeout 5, nice -n 10 …) to the command that really runs. */
-export function unwrap(argv: readonly string[], roles = argv.length === 0 ? undefined : NAME_ROLES.get(baseName(argv[0] as string))): readonly string[] {
+export function unwrap(argv: readonly string[], roles = argv.length === 0 ? undefined : rolesOf(baseName(argv[0] as string))): readonly string[] {
   // Most commands run directly: hand back the same words (callers never modify them).
   if (roles === undefined || (roles.flags & WRAPPER) === 0) return argv;
   let rest = [...argv];
@@ -296,10 +296,18 @@ function addPath(ctx: Ctx, raw: string, access: PathAccess, broad: boolean, via:
   s.out.paths.push(ref);
 }
 
-function finding(ctx: Ctx, ruleId: string, action: "block" | "escalate", reason: string, evidence?: string): void {
+/** A finding's evidence: its text, or the command it is the text of (sliced from the source only when a finding needs it). */
+type Evidence = string | Argv;
+
+function evidenceText(evidence: Evidence): string {
+  return typeof evidence === "string" ? evidence : (evidence.text ??= evidence.source.slice(evidence.cmd.pos, evidence.cmd.end));
+}
+
+function finding(ctx: Ctx, ruleId: string, action: "block" | "escalate", reason: string, evidence?: Evidence): void {
   const found = ctx.s.out.findings;
   if (found.some((f) => f.ruleId === ruleId)) return;
-  found.push(evidence ? { ruleId, action, reason, evidence: evidence.slice(0, 300) } : { ruleId, action, reason });
+  const text = evidence === undefined ? undefined : evidenceText(evidence);
+  found.push(text ? { ruleId, action, reason, evidence: text.slice(0, 300) } : { ruleId, action, reason });
 }
 
 const LOCAL_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?|0\.0\.0\.0)$/i;
@@ -312,11 +320,11 @@ function isLocalHost(host: string): boolean {
 
 /** A classifier for a group of command names: true when it has judged the command, false to go on to the generic checks. */
 /** `chars`: charClasses or-ed over the words, or a superset (CH_ALL when not worked out). */
-type Classifier = (ctx: Ctx, name: string, args: readonly string[], operands: readonly string[], via: string, text: string, chars: number) => boolean;
+type Classifier = (ctx: Ctx, name: string, args: readonly string[], operands: readonly string[], via: string, text: Evidence, chars: number) => boolean;
 
 /** Per-command semantics: the paths it touches and single-command catalogue rules. */
 /** `args`: argv.slice(1) when the caller has it. */
-function classifyCommand(ctx: Ctx, argv: readonly string[], text: string, name = baseName(argv[0] ?? ""), roles = NAME_ROLES.get(name), args?: readonly string[], chars = CH_ALL): void {
+function classifyCommand(ctx: Ctx, argv: readonly string[], text: Evidence, name = baseName(argv[0] ?? ""), roles = rolesOf(name), args?: readonly string[], chars = CH_ALL): void {
   const classifier = roles?.classify;
   if (classifier !== undefined) {
     const words = args ?? argv.slice(1);
@@ -662,6 +670,28 @@ const ENV_LISTER = 64;
 type NameRoles = { flags: number; classify: Classifier | undefined; via: string };
 const NAME_ROLES: ReadonlyMap<string, NameRoles> = nameRoles();
 
+/**
+ * A hash of a name's length, first and last characters, set for every name in NAME_ROLES: most command names (ls, git, jq…) have no
+ * roles, and two table reads answer that without hashing the freshly parsed string for the map.
+ */
+const ROLE_HINTS: Uint8Array = roleHints();
+
+function roleHint(name: string): number {
+  return ((name.length * 31 + name.charCodeAt(0)) * 31 + name.charCodeAt(name.length - 1)) & 4095;
+}
+
+function roleHints(): Uint8Array {
+  const hints = new Uint8Array(4096);
+  for (const name of NAME_ROLES.keys()) hints[roleHint(name)] = 1;
+  return hints;
+}
+
+/** NAME_ROLES.get(name), skipping the map for a name whose hint is unset. */
+function rolesOf(name: string): NameRoles | undefined {
+  // An empty name hashes to 0 (NaN & 4095): a miss either way.
+  return ROLE_HINTS[roleHint(name)] === 0 ? undefined : NAME_ROLES.get(name);
+}
+
 function nameRoles(): Map<string, NameRoles> {
   const table = new Map<string, NameRoles>();
   const role = (name: string): NameRoles => {
@@ -707,6 +737,9 @@ type Argv = {
   names: readonly string[] | undefined;
   /** nameFlags of `names`, or-ed (-1 until worked out). */
   namesFlags: number;
+  /** The source the command was parsed from (set by analyseCommand) and its text, sliced when a finding first needs it. */
+  source: string;
+  text: string | undefined;
   piped: boolean;
   feeds: boolean;
 };
@@ -765,7 +798,7 @@ function computeArgv(vars: ReadonlyMap<string, string> | undefined, cmd: Command
       argv.push(word);
     }
   }
-  return { cmd, argv, dynamic, nameWord, chars, textChars, real: undefined, firstRoles: undefined, names: undefined, namesFlags: -1, piped: false, feeds: false };
+  return { cmd, argv, dynamic, nameWord, chars, textChars, real: undefined, firstRoles: undefined, names: undefined, namesFlags: -1, source: "", text: undefined, piped: false, feeds: false };
 }
 
 /**
@@ -792,7 +825,7 @@ function realArgv(s: Shared, cmd: Command): readonly string[] {
 function realOf(facts: Argv): readonly string[] {
   if (facts.real !== undefined) return facts.real;
   const argv = facts.argv;
-  const roles = argv.length === 0 ? undefined : NAME_ROLES.get(baseName(argv[0] as string));
+  const roles = argv.length === 0 ? undefined : rolesOf(baseName(argv[0] as string));
   facts.firstRoles = roles;
   return (facts.real = unwrap(argv, roles));
 }
@@ -855,7 +888,7 @@ function runsFileFrom(ctx: Ctx, real: readonly string[], files: ReadonlySet<stri
 }
 
 /** Code handed to an interpreter (inline, heredoc or here-string): its findings, the shell it spawns, the files it touches. */
-function analyseCode(ctx: Ctx, code: string, interpreter: string, evidence: string): void {
+function analyseCode(ctx: Ctx, code: string, interpreter: string, evidence: Evidence): void {
   const inline = analyseInlineCode(code);
   for (const f of inline.findings) finding(ctx, f.ruleId, f.action, f.reason, evidence);
   for (const snippet of inline.shellSnippets.slice(0, 8)) analyseSource(ctx, snippet);
@@ -866,7 +899,8 @@ function analyseCode(ctx: Ctx, code: string, interpreter: string, evidence: stri
 function analyseCommand(ctx: Ctx, cmd: Command, source: string, redirects: readonly Redirection[]): Argv {
   const facts = commandArgv(ctx.s, cmd);
   const { argv, dynamic, nameWord } = facts;
-  const text = source.slice(cmd.pos, cmd.end);
+  facts.source = source;
+  const text: Evidence = facts;
   for (let i = 0; i < cmd.prefix.length; i++) {
     const assignment = cmd.prefix[i] as (typeof cmd.prefix)[number];
     if (assignment.type !== "Assignment") continue;
@@ -929,7 +963,7 @@ function joinWords(words: readonly string[]): string {
  * `facts`: the memoised words of the command these words come from (its pipe marks, its syntax node).
  * `chars`: charClasses or-ed over `argv` when the caller has them (unwrap only adds plain ASCII words), else CH_ALL.
  */
-function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: string, unwrapped: readonly string[] = unwrap(argv), chars = CH_ALL): void {
+function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: Evidence, unwrapped: readonly string[] = unwrap(argv), chars = CH_ALL): void {
   const cmd = facts.cmd;
   const first = unwrapped[0];
   if (first !== undefined && (chars & CH_GLOB) !== 0 && isGlobWord(first)) {
@@ -950,7 +984,7 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: strin
   // unwrap hands back argv itself unless its first word is a wrapper: only then can a root runner be in front.
   const viaSudo = real !== argv && ROOT_RUNNERS.has(baseName(argv[0] ?? ""));
   // The first word's roles when analyseCommand's own words run unwrapped (its name, looked up once by realOf).
-  const roles = real === facts.argv && argv === real ? facts.firstRoles : NAME_ROLES.get(name);
+  const roles = real === facts.argv && argv === real ? facts.firstRoles : rolesOf(name);
   const flags = roles === undefined ? 0 : roles.flags;
   // The words after the name, sliced once: the reported command, the classifier and the rules below share it (none modifies it).
   const args = real.slice(1);
@@ -1020,7 +1054,7 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: strin
 }
 
 /** Code an interpreter receives from a substitution: downloaded, decoded, echoed or otherwise produced. */
-function fedCode(ctx: Ctx, part: SyntaxNode, interpreter: string, text: string): void {
+function fedCode(ctx: Ctx, part: SyntaxNode, interpreter: string, text: Evidence): void {
   const names = innerCommandNames(ctx.s, part);
   if (names.length === 0) return;
   if (names.some((n) => FETCHERS.has(n))) finding(ctx, "shell.remote-code", "block", "Code downloaded from the network is executed directly.", text);
