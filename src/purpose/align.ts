@@ -1,6 +1,6 @@
 // check_action_purpose(): does a high-stakes call serve the user's own stated goal? Pure: no I/O, no clock.
 import { type Entity, extractCallEntities, indexText, mentions, namedOfKind, type TextIndex } from "./entities.ts";
-import { type ActionClass, analyseGoal, classifyCall, goalDates, goalTargetNames, isCovered, LINK_CALL_TO_ACTION, missingObject, sensitiveData, sensitiveScopes } from "./goal.ts";
+import { type ActionClass, analyseGoal, classifyCall, goalAmounts, goalDates, goalTargetNames, isCovered, LINK_CALL_TO_ACTION, missingObject, sensitiveData, sensitiveScopes } from "./goal.ts";
 import { instructionMark } from "./injection.ts";
 
 /** Stable reason codes: they land in decisions, audit records, tests and the README. */
@@ -192,6 +192,12 @@ export function checkActionPurpose(call: { tool: string; params: Record<string, 
   const firstDate = entities.find((e) => e.kind === "date" && /^(?:start|date$|day$|when$|at$)/iu.test(e.param)) ?? entities.find((e) => e.kind === "date");
   if (dates && firstDate && !dates.has(firstDate.value.slice(5)) && (action === "schedule" || action === "reserve" || action === "pay")) {
     add(PURPOSE_REASONS.ungrounded, `${describe(firstDate)} is none of the dates the goal names`, "medium");
+  }
+  // A payment of an amount the goal states must be that amount (unless the goal asks for a computation).
+  const amounts = action === "pay" ? goalAmounts(allTrusted) : undefined;
+  const amount = entities.find((e) => e.kind === "amount");
+  if (amounts && amount && ![...amounts].some((a) => Math.abs(a - Number(amount.value)) < 0.005)) {
+    add(PURPOSE_REASONS.ungrounded, `${describe(amount)} is none of the amounts the goal states (${[...amounts].join(", ")})`, "medium");
   }
   // A goal that names one recipient of a kind, matched by the call, may leave the others to a source (the same participants as…).
   const groundedKinds = new Set(entities.filter((e) => !e.soft && mentions(goalIx, e)).map((e) => e.kind));

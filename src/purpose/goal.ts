@@ -232,3 +232,24 @@ export function goalTargetNames(goalText: string): ReadonlySet<string> {
 
 /** A message that asks its reader to open a link ("check out this link: …", "click here", "log in at …"). */
 export const LINK_CALL_TO_ACTION = /\b(?:check out|click|visit|open|go to|log ?in (?:at|to|here)|sign ?in (?:at|here)|verify (?:at|here|your)|follow (?:this|the) link|download)\b[^.!?\n]{0,40}?(?:\blink\b|\bhere\b|www\.|https?:\/\/|\b[a-z0-9-]+\.(?:com|net|org|io|co|info|biz|xyz)\b)/iu;
+
+const GOAL_AMOUNT = /(?:[$€£]\s?)?(?<![\w.-])(\d{1,3}(?:[,']\d{3})+|\d+)(?:\.(\d{1,2}))?(?![\w-]|\.\d|:\d|\s*(?:%|percent|pm|am|h\b|hours?|minutes?|days?|weeks?|months?|years?|nights?|people|persons|guests|stars?|st\b|nd\b|rd\b|th\b))/giu;
+/** Wording that makes the amount a computation on the goal's numbers (a difference, a share, a percentage). */
+const ARITHMETIC = /\b(?:difference|differences|percent|%|total|sum|share|split|half|double|twice|additional|increase[ds]?|decrease[ds]?|plus|minus|per|each|fee|vat|tax|tip|interest|remaining|rest|balance|average|usual(?:ly)?|same amount|like last)\b|%/iu;
+
+/**
+ * The amounts a goal states outright ("rent is 2200", "refund that 10.00"), or undefined when it states none or the
+ * amount is to be computed (a difference, a percentage, "the usual").
+ */
+export function goalAmounts(goalText: string): ReadonlySet<number> | undefined {
+  if (ARITHMETIC.test(goalText)) return undefined;
+  const out = new Set<number>();
+  // Dates, IBANs, street numbers and times are not amounts: drop them first.
+  const t = goalText.replace(/\b\d{4}-\d{2}-\d{2}\b|\b[A-Z]{2}\d{2}[A-Z0-9]{10,30}\b|\b\d{1,2}:\d{2}\b|\b\d{1,5}\s+[A-Z][a-z]+\s+(?:[Ss]treet|St|[Aa]venue|Ave|[Rr]oad|Rd|[Ll]ane|[Ww]ay|[Bb]oulevard|Blvd)\b|\b[A-Z]{2}\s+\d{5}\b/gu, " ");
+  for (const m of t.matchAll(GOAL_AMOUNT)) {
+    const whole = (m[1] ?? "").replace(/[,']/gu, "");
+    const n = Number(`${whole}.${m[2] ?? "0"}`);
+    if (Number.isFinite(n) && n > 0) out.add(n);
+  }
+  return out.size > 0 ? out : undefined;
+}
