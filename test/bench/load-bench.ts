@@ -13,7 +13,7 @@ function figures(r: LoadReport): LoadFigures {
 /** Extra figures beside each run: latency by outcome, CPU per call, the worst event-loop stall, anything that went wrong. */
 function detailOf(r: LoadReport) {
   const d = r.detail;
-  return { instances: d.instances, outcomes: d.outcomes, byKind: d.byKind, cpuUsPerCall: d.cpuUsPerCall, maxLoopStallMs: d.maxLoopStallMs, wallMs: d.wallMs, mismatched: d.mismatched, auditProblems: d.auditProblems, errors: d.errors };
+  return { instances: d.instances, outcomes: d.outcomes, byKind: d.byKind, cpuUsPerCall: d.cpuUsPerCall, maxLoopStallMs: d.maxLoopStallMs, recordedP50Us: d.recordedP50Us, recordedP99Us: d.recordedP99Us, heapRetainedMb: d.heapRetainedMb, wallMs: d.wallMs, mismatched: d.mismatched, auditProblems: d.auditProblems, errors: d.errors };
 }
 
 /** `load`: embedded store, one instance; `loadRedis`: two instances sharing a real redis-server, calls spread across both. */

@@ -25,6 +25,8 @@ export type LoadOptions = {
   warmup?: number | undefined;
   /** Merged over the plugin config (top-level keys), for experiments. */
   configOverrides?: Record<string, unknown> | undefined;
+  /** Called right after the measured calls, before anything is read or released (diagnostics: heap profiles). */
+  afterMeasured?: (() => Promise<void>) | undefined;
   /** Give up on calls still unanswered after this long (they count as lost). */
   deadlineMs?: number | undefined;
 };
@@ -69,6 +71,11 @@ export type LoadDetail = {
   cpuUsPerCall: number;
   /** Longest gap between two RSS samples' timers firing: how long the event loop was held at worst. */
   maxLoopStallMs: number;
+  /** Live heap after a full GC at the end minus after one at the baseline (retained memory, not GC slack); only with --expose-gc. */
+  heapRetainedMb: number | null;
+  /** The decision latency the audit records (latencyUs of call.before: the gate's own time, audit write excluded), measured calls. */
+  recordedP50Us: number;
+  recordedP99Us: number;
 };
 
 type Handler = (event: unknown, ctx: unknown) => unknown;
@@ -245,7 +252,7 @@ async function drive(instances: Instance[], calls: Call[], first: number, count:
   await Promise.race([Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker)), deadline]);
 }
 
-type AuditCounts = { before: Map<string, { n: number; decision: unknown }>; after: Map<string, number>; outcomes: Map<string, { n: number; state: unknown }> };
+type AuditCounts = { before: Map<string, { n: number; decision: unknown; latencyUs: unknown }>; after: Map<string, number>; outcomes: Map<string, { n: number; state: unknown }> };
 
 function readAudit(dirs: string[]): { counts: AuditCounts; perDir: Array<{ records: number; before: number; after: number; escalationOutcomes: number }> } {
   const counts: AuditCounts = { before: new Map(), after: new Map(), outcomes: new Map() };
@@ -261,13 +268,13 @@ function readAudit(dirs: string[]): { counts: AuditCounts; perDir: Array<{ recor
       for (const line of readFileSync(join(dir, f), "utf8").split("\n")) {
         if (line === "") continue;
         d.records++;
-        const r = JSON.parse(line) as { kind?: unknown; action?: unknown; toolCallId?: unknown; decision?: unknown; state?: unknown };
+        const r = JSON.parse(line) as { kind?: unknown; action?: unknown; toolCallId?: unknown; decision?: unknown; state?: unknown; latencyUs?: unknown };
         const id = typeof r.toolCallId === "string" ? r.toolCallId : undefined;
         if (id === undefined) continue;
         if (r.kind === "call.before") {
           d.before++;
           const e = counts.before.get(id);
-          counts.before.set(id, { n: (e?.n ?? 0) + 1, decision: r.decision });
+          counts.before.set(id, { n: (e?.n ?? 0) + 1, decision: r.decision, latencyUs: r.latencyUs });
         } else if (r.kind === "call.after") {
           d.after++;
           counts.after.set(id, (counts.after.get(id) ?? 0) + 1);
@@ -343,6 +350,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
 
     await drive(instances, calls, 0, warmup, o.concurrency, tally, deadline, () => undefined);
     globalThis.gc?.();
+    const heap0 = process.memoryUsage().heapUsed;
     // RSS: a baseline once warm, then the peak of samples taken by a timer and every 64 calls.
     const baseline = process.memoryUsage.rss();
     let peak = baseline;
@@ -365,6 +373,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     clearInterval(sampler);
     clearTimeout(deadlineTimer);
     peak = Math.max(peak, process.memoryUsage.rss());
+    await o.afterMeasured?.();
+    globalThis.gc?.();
+    const heapRetainedMb = globalThis.gc ? round1((process.memoryUsage().heapUsed - heap0) / 2 ** 20) : null;
 
     // Fire-and-forget audit events (escalation outcomes) may still be landing: read until complete, bounded.
     const dirs = instances.map((i) => i.auditDir);
@@ -375,7 +386,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       audit = readAudit(dirs);
       problems = auditProblems(calls, tally, audit.counts);
     }
-    const verified = await Promise.all(dirs.map((d) => verifyAuditDir(d)));
+    const verified = await Promise.all(
+      dirs.map((d) => verifyAuditDir(d).catch((err: unknown) => ({ ok: false, break: { file: d, line: 0, problem: `cannot be verified: ${(err as Error).message}` } }))),
+    );
 
     let lost = 0;
     let duplicated = 0;
@@ -402,6 +415,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
 
     const measured = tally.latencyUs.subarray(warmup, total);
     const answered = Float64Array.from(measured.filter((_, k) => (tally.results[warmup + k] as number) > 0)).sort();
+    const recorded = Float64Array.from(
+      calls.slice(warmup).map((c) => audit.counts.before.get(c.id)?.latencyUs).filter((x): x is number => typeof x === "number"),
+    ).sort();
     const byKind = {} as LoadDetail["byKind"];
     for (const kind of ["allow", "block", "approve", "deny"] as const) {
       const xs = Float64Array.from(measured.filter((_, k) => (calls[warmup + k] as Call).expect === kind && (tally.results[warmup + k] as number) > 0)).sort();
@@ -432,6 +448,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
         wallMs: Math.round(wallMs),
         cpuUsPerCall: Math.round((cpu.user + cpu.system) / o.calls),
         maxLoopStallMs: Math.round(maxStall),
+        heapRetainedMb,
+        recordedP50Us: Math.round(pct(recorded, 50)),
+        recordedP99Us: Math.round(pct(recorded, 99)),
       },
     };
   } finally {
