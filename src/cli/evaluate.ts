@@ -1,7 +1,8 @@
 // `otheru-coordinator evaluate`: JSONL cases in, JSONL decisions out, through the hook's own gate.
-import { createInterface } from "node:readline";
+import { StringDecoder } from "node:string_decoder";
 import type { Readable, Writable } from "node:stream";
 import type { Gate, GateInput } from "../gate/gate.ts";
+import type { PriorCall } from "../purpose/align.ts";
 
 type Case = {
   id?: unknown;
@@ -12,7 +13,23 @@ type Case = {
   agentId?: unknown;
   senderId?: unknown;
   senderIsOwner?: unknown;
+  goal?: unknown;
+  priorCalls?: unknown;
 };
+
+/** `priorCalls`: [{tool, params, result?}]; entries without a tool name are skipped, a non-string result is kept as JSON. */
+function priorCallsOf(v: unknown): PriorCall[] {
+  if (!Array.isArray(v)) return [];
+  const out: PriorCall[] = [];
+  for (const p of v.slice(0, 200)) {
+    if (p === null || typeof p !== "object" || typeof (p as { tool?: unknown }).tool !== "string") continue;
+    const { tool, params, result } = p as { tool: string; params?: unknown; result?: unknown };
+    const call: PriorCall = { tool, params: params !== null && typeof params === "object" && !Array.isArray(params) ? (params as Record<string, unknown>) : {} };
+    if (result !== undefined && result !== null) call.result = typeof result === "string" ? result : JSON.stringify(result);
+    out.push(call);
+  }
+  return out;
+}
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : typeof v === "number" ? String(v) : undefined);
 
@@ -41,14 +58,52 @@ export function caseToInput(line: string): { ok: true; id: unknown; input: GateI
   return {
     ok: true,
     id: c.id ?? null,
-    input: { tool: c.tool, params: c.params ?? {}, sessionKey: str(c.sessionKey) ?? "agent:main:main", agentId: str(c.agentId), requester },
+    input: {
+      tool: c.tool,
+      params: c.params ?? {},
+      sessionKey: str(c.sessionKey) ?? "agent:main:main",
+      agentId: str(c.agentId),
+      requester,
+      // The line's goal is the user's own request as the operator states it: trusted by construction.
+      ...(typeof c.goal === "string" || c.priorCalls !== undefined ? { purpose: { goal: typeof c.goal === "string" ? c.goal : undefined, priorCalls: priorCallsOf(c.priorCalls) } } : {}),
+    },
   };
 }
 
+/**
+ * Lines split at "\n" only, a trailing "\r" dropped. (readline also breaks at a lone "\r", which is JSON
+ * whitespace: one valid case would come back as two invalid ones.) Each chunk is searched once: linear in the input.
+ */
+async function* linesOf(input: Readable): AsyncGenerator<string> {
+  const decoder = new StringDecoder("utf8");
+  const cut = (line: string) => (line.endsWith("\r") ? line.slice(0, -1) : line);
+  let partial = "";
+  for await (const chunk of input) {
+    const text = typeof chunk === "string" ? chunk : decoder.write(chunk as Buffer);
+    let start = 0;
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
+      yield cut(partial + text.slice(start, nl));
+      partial = "";
+      start = nl + 1;
+    }
+    partial += text.slice(start);
+  }
+  partial += decoder.end();
+  if (partial !== "") yield cut(partial);
+}
+
+/** The output line; an `id` JSON.stringify cannot write (nested too deep) is echoed as null rather than losing the decision. */
+function outputLine(out: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(out);
+  } catch {
+    return JSON.stringify({ ...out, id: null });
+  }
+}
+
 export async function runEvaluate(gate: Gate, input: Readable, output: Writable): Promise<{ lines: number }> {
-  const rl = createInterface({ input, crlfDelay: Infinity });
   let lines = 0;
-  for await (const line of rl) {
+  for await (const line of linesOf(input)) {
     if (line.trim() === "") continue;
     lines++;
     const parsed = caseToInput(line);
@@ -59,7 +114,7 @@ export async function runEvaluate(gate: Gate, input: Readable, output: Writable)
       const r = await gate.decide(parsed.input);
       out = { id: parsed.id, decision: r.decision.kind, ruleIds: r.decision.ruleIds, reason: r.decision.reason, ...(r.decision.evidence ? { evidence: r.decision.evidence } : {}), latencyUs: r.latencyUs };
     }
-    if (!output.write(`${JSON.stringify(out)}\n`)) await new Promise((res) => output.once("drain", res));
+    if (!output.write(`${outputLine(out)}\n`)) await new Promise((res) => output.once("drain", res));
   }
   return { lines };
 }

@@ -13,6 +13,8 @@ import { runEvaluate } from "./evaluate.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, loadForCli, UsageError } from "./io.ts";
 import { killSwitchStatus, runHealth, runStopResume, storeForEvaluate } from "./operator.ts";
 import { rotationWarnings } from "../credentials/rotation.ts";
+import { CHECK_OPTIONS, CheckUsageError, runCheckCommand } from "../hardening/run.ts";
+import { runApprovals } from "./approvals.ts";
 
 const USAGE = `usage: otheru-coordinator <command> [options]
 
@@ -25,6 +27,11 @@ commands:
                                    lift the emergency stop
   status [--config FILE] [--state-dir DIR] [--json]
                                    emergency stop state, the policy hash and what the loaded policy contains
+  approvals list [--config FILE] [--state-dir DIR] [--json]
+  approvals approve|deny ID [--config FILE] [--state-dir DIR] [--note TEXT]
+                                   escalations waiting for a supervisor; decide one from the console (first decision wins)
+  approvals grants [--json] | approvals revoke ID
+                                   standing allow-always grants (OpenClaw route); revoke one
   health [--config FILE] [--state-dir DIR] [--json]
                                    dependency health (state store, audit log, kill switch); exit 1 when one is down
   audit verify DIR [--public-key FILE] [--checkpoint HASH]
@@ -33,6 +40,8 @@ commands:
   audit tail DIR [-n N] [same filters]
                                    audit records for humans, one line each (tail: the last N, default 20)
   audit keygen FILE [--force]      an Ed25519 pair for signed checkpoints (FILE mode 600, FILE.pub)
+  check [--deployment DIR] [--openclaw-config FILE] [--env-file FILE] [--live [--port N]...] [--json]
+                                   deployment hardening checklist (ports, modes, secrets, proxy, monitors...); exit 1 on a failure
   config schema                    print the JSON Schema of the plugin config (plugin/openclaw.plugin.json)
   config manifest                  print plugin/openclaw.plugin.json as generated from the schema
   config validate FILE             check a config (whole openclaw.json or the plugin object); exit 2 lists every problem
@@ -114,6 +123,16 @@ async function main(argv: string[]): Promise<number> {
       const reason = (values as { reason?: string }).reason;
       return runStopResume(l, command === "stop", reason, process.stdout);
     }
+    case "approvals": {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { config: { type: "string" }, "state-dir": { type: "string" }, json: { type: "boolean" }, note: { type: "string" } }, strict: true });
+      const [sub, id, ...extra] = positionals;
+      const usage = "usage: otheru-coordinator approvals list|grants [--json] | approvals approve|deny ID [--note TEXT] | approvals revoke ID  (with --config FILE / --state-dir DIR)";
+      const noId = sub === "list" || sub === "grants";
+      const withId = sub === "approve" || sub === "deny" || sub === "revoke";
+      if (!(noId && id === undefined) && !(withId && id !== undefined && extra.length === 0)) throw new UsageError(usage);
+      const l = loadForCli({ config: values.config, stateDir: values["state-dir"] }, process.env);
+      return runApprovals(l, sub as "list" | "approve" | "deny" | "grants" | "revoke", id, { json: values.json === true, note: values.note }, process.stdout);
+    }
     case "health": {
       const { values } = parseArgs({ args: rest, options: { config: { type: "string" }, "state-dir": { type: "string" }, json: { type: "boolean" } }, strict: true });
       const l = loadForCli({ config: values.config, stateDir: values["state-dir"] }, process.env);
@@ -157,6 +176,15 @@ async function main(argv: string[]): Promise<number> {
         );
       }
       return ks.ok ? EXIT_OK : EXIT_FAILED;
+    }
+    case "check": {
+      const { values } = parseArgs({ args: rest, options: CHECK_OPTIONS, strict: true });
+      try {
+        return runCheckCommand(values, process.stdout);
+      } catch (err) {
+        if (err instanceof CheckUsageError) throw new UsageError(err.message);
+        throw err;
+      }
     }
     case "config": {
       const [sub, ...args] = rest;

@@ -6,6 +6,7 @@ import { findSecretShape } from "../patterns/secrets.ts";
 import { credentialEnv, credentialProblems } from "../credentials/config.ts";
 import { canonicalJson, sha256Hex } from "./canonical.ts";
 import { type ConfigProblem, formatProblem, problemsFromZod } from "./problems.ts";
+import { purposeConfigProblems } from "../purpose/check.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
 
 export const PLUGIN_ID = "otheru-coordinator";
@@ -38,8 +39,15 @@ export class ConfigError extends Error {
 
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
+/** No valid config nests deeper than this; deeper values are refused before anything recurses into them. */
+const MAX_CONFIG_DEPTH = 32;
+
 /** Walk every string in the raw config: refuse literal secrets, resolve ${VAR} from env. */
-function resolveStrings(raw: unknown, env: Env, path: string, problems: ConfigProblem[], fromEnv: ReadonlySet<string>): unknown {
+function resolveStrings(raw: unknown, env: Env, path: string, problems: ConfigProblem[], fromEnv: ReadonlySet<string>, depth = 0): unknown {
+  if (depth > MAX_CONFIG_DEPTH && raw !== null && typeof raw === "object") {
+    problems.push({ path, problem: `is nested more than ${MAX_CONFIG_DEPTH} levels deep`, fix: "remove the nesting (see the config reference in README.md)" });
+    return null;
+  }
   if (typeof raw === "string") {
     // OpenClaw substitutes ${VAR} in openclaw.json itself when it knows VAR: a value equal to an environment
     // value arrived that way and is not a literal in the file.
@@ -61,10 +69,11 @@ function resolveStrings(raw: unknown, env: Env, path: string, problems: ConfigPr
       return value;
     });
   }
-  if (Array.isArray(raw)) return raw.map((v, i) => resolveStrings(v, env, path ? `${path}.${i}` : String(i), problems, fromEnv));
+  if (Array.isArray(raw)) return raw.map((v, i) => resolveStrings(v, env, path ? `${path}.${i}` : String(i), problems, fromEnv, depth + 1));
   if (raw !== null && typeof raw === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(raw)) out[k] = resolveStrings(v, env, path ? `${path}.${k}` : k, problems, fromEnv);
+    // defineProperty: a "__proto__" key (JSON.parse makes it an own key) stays a key the schema refuses, not out's prototype.
+    for (const [k, v] of Object.entries(raw)) Object.defineProperty(out, k, { value: resolveStrings(v, env, path ? `${path}.${k}` : k, problems, fromEnv, depth + 1), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return raw;
@@ -95,6 +104,16 @@ function semanticProblems(config: Config): ConfigProblem[] {
       }
     }
   });
+  problems.push(...purposeConfigProblems(config));
+  const supervisorModel = config.approvals.supervisor.model;
+  if (supervisorModel !== undefined && !Object.hasOwn(config.models, supervisorModel)) {
+    const known = Object.keys(config.models);
+    problems.push({
+      path: "approvals.supervisor.model",
+      problem: `names "${supervisorModel}", which is not an entry of models`,
+      fix: known.length > 0 ? `use one of ${known.map((k) => `"${k}"`).join(", ")} or add models.${supervisorModel}` : `add models.${supervisorModel} ({"provider": "openai", "baseUrl": …, "model": …})`,
+    });
+  }
   return problems;
 }
 
@@ -135,6 +154,19 @@ function placeholderProblems(raw: Record<string, unknown>, fromEnv: ReadonlySet<
       });
     }
   }
+  const models = raw.models;
+  if (models !== null && typeof models === "object" && !Array.isArray(models)) {
+    for (const [name, entry] of Object.entries(models as Record<string, unknown>)) {
+      const apiKey = (entry as { apiKey?: unknown } | null)?.apiKey;
+      if (typeof apiKey === "string" && !WHOLE_PLACEHOLDER.test(apiKey) && !fromEnv.has(apiKey)) {
+        problems.push({
+          path: `models.${name}.apiKey`,
+          problem: "must be an environment placeholder, not the key itself",
+          fix: `write "\${${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY}" and put the key in .env (mode 600)`,
+        });
+      }
+    }
+  }
   const url = (raw.store as { url?: unknown } | undefined)?.url;
   if (typeof url === "string" && !WHOLE_PLACEHOLDER.test(url) && !fromEnv.has(url) && /^rediss?:\/\/[^/@]*:[^/@]*@/.test(url)) {
     problems.push({ path: "store.url", problem: "contains a password", fix: 'write "${REDIS_URL}" and put the URL in .env (mode 600)' });
@@ -142,10 +174,11 @@ function placeholderProblems(raw: Record<string, unknown>, fromEnv: ReadonlySet<
   return problems;
 }
 
-/** Secret values the config resolved (admin bot tokens, a Redis password): never to appear in logs or records. */
+/** Secret values the config resolved (admin bot tokens, model API keys, a Redis password): never to appear in logs or records. */
 function configuredSecrets(config: Config): string[] {
   const out: string[] = [];
   for (const t of [config.admin.telegram?.token, config.admin.discord?.token]) if (t && t.length >= 8) out.push(t);
+  for (const m of Object.values(config.models)) if (m.apiKey && m.apiKey.length >= 8) out.push(m.apiKey);
   if (config.store.url) {
     try {
       const pw = decodeURIComponent(new URL(config.store.url).password);

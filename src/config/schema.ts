@@ -139,7 +139,124 @@ const credential = z
   .strict()
   .describe("One scoped credential: all given predicates (commands + args, tools, hosts) must hold for a call to receive it.");
 
+/** A model endpoint for the supervisor and the purpose judge (issue #9): local OpenAI-compatible servers first. */
+export const MODEL_NAME_SOURCE = "^[a-z0-9][a-z0-9_-]{0,31}$";
+const modelEndpoint = z
+  .object({
+    provider: z
+      .enum(["openai", "anthropic"])
+      .describe("openai: any OpenAI-compatible chat completions server (Ollama, llama.cpp, vLLM, OpenAI). anthropic: the Anthropic Messages API."),
+    baseUrl: z
+      .string()
+      .regex(/^https?:\/\/[^/@\s]+(\/\S*)?$/, "must be an http:// or https:// URL without credentials (http://127.0.0.1:11434/v1)")
+      .optional()
+      .describe("API root: http://127.0.0.1:11434/v1 (Ollama), http://127.0.0.1:8080/v1 (llama.cpp). Required for openai; anthropic defaults to https://api.anthropic.com."),
+    model: z.string().min(1).max(200).describe("The model id the server knows (llama3.1:8b, claude-haiku-4-5)."),
+    apiKey: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe("API key as an environment placeholder (${OLLAMA_API_KEY}); required for anthropic. Both SDKs send it as Authorization: Bearer."),
+    timeoutMs: z.number().int().min(500).max(120_000).default(10_000).describe("A call slower than this fails (the supervisor then asks humans, or denies)."),
+    maxTokens: z.number().int().min(16).max(4096).default(300).describe("Most tokens the model may answer with."),
+    jsonMode: z
+      .boolean()
+      .default(true)
+      .describe("openai only: ask for response_format json_object (Ollama, llama.cpp and vLLM accept it); false for a server that refuses it."),
+  })
+  .strict()
+  .refine((m) => m.provider !== "openai" || m.baseUrl !== undefined, { message: "provider openai needs baseUrl (http://127.0.0.1:11434/v1 for a local Ollama)", path: ["baseUrl"] })
+  .refine((m) => m.provider !== "anthropic" || m.apiKey !== undefined, { message: "provider anthropic needs apiKey (\"${ANTHROPIC_API_KEY}\")", path: ["apiKey"] })
+  .refine((m) => m.apiKey === undefined || m.baseUrl === undefined || !/^http:\/\/(?!(?:127\.[0-9.]+|localhost|\[::1\])(?::[0-9]+)?(?:\/|$))/i.test(m.baseUrl), {
+    message: "would send the apiKey unencrypted: use https, or a loopback address (127.0.0.1, localhost, [::1])",
+    path: ["baseUrl"],
+  })
+  .describe("One model endpoint: provider, where it is, which model, and its limits.");
+
 const action = z.enum(["allow", "escalate", "block"]);
+
+/** check_action_purpose (issue #8): what a misaligned or undecided high-stakes call gets. */
+const purposeMisaligned = z
+  .enum(["auto", "escalate", "block"])
+  .describe("auto: escalate on critical channels, block elsewhere; escalate; block. A misaligned call never runs unreviewed.");
+const purposeUnknown = z
+  .enum(["policy", "escalate", "block"])
+  .describe("policy: keep the policy's decision (the channel default); escalate; block.");
+const purposeEmail = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "must be an email address (bob@example.com)");
+
+const purposeSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe("Check every high-stakes call against the user's own stated goal before it runs."),
+    misaligned: purposeMisaligned.default("auto"),
+    unknown: purposeUnknown.default("policy"),
+    channels: z
+      .array(
+        z
+          .object({
+            match: z
+              .array(z.string().min(1))
+              .min(1)
+              .describe("Channel ids (telegram) or single conversations as the session key spells them (telegram:group:-100123)."),
+            enabled: z.boolean().optional().describe("Overrides purpose.enabled for these channels."),
+            misaligned: purposeMisaligned.optional(),
+            unknown: purposeUnknown.optional(),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe("Per-channel overrides; the first entry whose match names the call's conversation or channel wins."),
+    allow: z
+      .object({
+        emails: z.array(purposeEmail).default([]).describe("Contacts the agent may always address (bob@example.com)."),
+        domains: z
+          .array(z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/, "must be a lower-case domain (example.com or *.example.com)"))
+          .default([])
+          .describe("Domains whose addresses and sites count as grounded (example.com covers its subdomains)."),
+        accounts: z
+          .array(z.string().regex(/^[A-Za-z0-9 ]{8,40}$/, "must be an account number or IBAN (letters, digits, spaces)"))
+          .default([])
+          .describe("Bank accounts / IBANs payments may always go to (the owner's own, declared payees)."),
+        users: z.array(z.string().min(1).max(80)).default([]).describe("User names or ids (chat users, repository owners) that count as grounded."),
+        phones: z.array(z.string().regex(/^\+?[0-9 ()./-]{7,24}$/, "must be a phone number")).default([]).describe("Phone numbers that count as grounded."),
+      })
+      .strict()
+      .default({ emails: [], domains: [], accounts: [], users: [], phones: [] })
+      .describe("Operator-declared entities: a call naming them is grounded whatever the goal says."),
+    store: z
+      .object({
+        maxSessions: z.number().int().min(1).max(100_000).default(1000).describe("Sessions whose goals are kept (least recently used dropped first)."),
+        ttlSeconds: z.number().int().min(60).max(604_800).default(21_600).describe("A goal, message or tool result older than this is forgotten."),
+        maxMessages: z.number().int().min(1).max(200).default(20).describe("Messages kept per session (trusted and untrusted each)."),
+        maxResults: z.number().int().min(1).max(200).default(20).describe("Tool results kept per session (the newest)."),
+        maxChars: z.number().int().min(256).max(200_000).default(20_000).describe("Characters kept of each message or tool result."),
+      })
+      .strict()
+      .default({ maxSessions: 1000, ttlSeconds: 21_600, maxMessages: 20, maxResults: 20, maxChars: 20_000 })
+      .describe("Bounds of the in-memory goal store (never written to disk; secrets scrubbed before storing)."),
+    judge: z
+      .object({
+        model: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "must name an entry of models (lower-case letters, digits, '_', '-')")
+          .describe("The judge model: a name under models."),
+        channels: z.array(z.string().min(1)).optional().describe("Only these channels or conversations consult the judge (default: all)."),
+        timeoutMs: z.number().int().min(100).max(60_000).default(3000).describe("A judge slower than this counts as no answer (unknown)."),
+      })
+      .strict()
+      .optional()
+      .describe("Optional model judge, asked only when the local analysis is not confident; it sees the trusted goal and the call, never tool output."),
+  })
+  .strict()
+  .default({
+    enabled: true,
+    misaligned: "auto",
+    unknown: "policy",
+    channels: [],
+    allow: { emails: [], domains: [], accounts: [], users: [], phones: [] },
+    store: { maxSessions: 1000, ttlSeconds: 21_600, maxMessages: 20, maxResults: 20, maxChars: 20_000 },
+  })
+  .describe("check_action_purpose: every high-stakes call is checked against the user's own stated goal (issue #8).");
 
 export const ConfigSchema = z
   .object({
@@ -188,10 +305,79 @@ export const ConfigSchema = z
           .max(600_000)
           .default(120_000)
           .describe("How long an escalated call waits for a decision before it is denied."),
+        route: z
+          .enum(["auto", "coordinator", "openclaw"])
+          .default("auto")
+          .describe(
+            "Who decides escalations: coordinator = supervisor model, then human supervisors in the admin chats (the hook waits); openclaw = OpenClaw's own approval surfaces and /approve; auto = coordinator when a supervisor model or an admin chat is configured, else openclaw.",
+          ),
+        channels: z
+          .array(
+            z
+              .object({
+                channels: z
+                  .array(z.string().min(1))
+                  .min(1)
+                  .describe("Channel ids (telegram) or conversations as the session key spells them (telegram:group:-100123); the most specific match wins."),
+                route: z.enum(["coordinator", "openclaw"]).optional().describe("Overrides approvals.route for these channels."),
+                modelApproveSuffices: z.boolean().optional().describe("Overrides approvals.supervisor.approveSuffices for these channels."),
+                allowAlways: z.boolean().optional().describe("Overrides approvals.allowAlways for these channels."),
+              })
+              .strict(),
+          )
+          .default([])
+          .describe("Per-channel escalation settings."),
+        supervisor: z
+          .object({
+            model: z
+              .string()
+              .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "must name an entry of models (lower-case letters, digits, '_', '-')")
+              .optional()
+              .describe("The supervisor model (a name under models); it reviews every escalation first. Without it, humans decide alone."),
+            approveSuffices: z
+              .boolean()
+              .default(false)
+              .describe("true: the model's approve lets the call run without a human; false (default): humans always confirm."),
+          })
+          .strict()
+          .default({ approveSuffices: false })
+          .describe("The supervisor model's part (issue #9)."),
+        telegram: z
+          .object({
+            chatId: z.string().regex(/^-?[0-9]{1,20}$/, "must be a numeric Telegram chat id").optional().describe("The supervisors' chat (default: admin.telegram.chatId); the admin bot posts there."),
+            topicId: z.string().regex(/^[0-9]{1,12}$/, "must be a numeric forum topic id (message_thread_id)").optional().describe("Forum topic for escalation cards."),
+            supervisors: z
+              .array(z.string().regex(/^[0-9]{1,20}$/, "must be a numeric Telegram user id; never a username"))
+              .min(1)
+              .optional()
+              .describe("Telegram user ids who may approve or deny (default: admin.telegram.operators)."),
+          })
+          .strict()
+          .optional()
+          .describe("Human supervisors on Telegram (through the admin bot)."),
+        discord: z
+          .object({
+            channelId: z.string().regex(/^[0-9]{15,25}$/, "must be a channel snowflake (numeric id)").optional().describe("The supervisors' channel in the admin guild (default: admin.discord.channelId); each escalation gets a thread."),
+            supervisors: z
+              .array(z.string().regex(/^[0-9]{15,25}$/, "must be a Discord user snowflake; never a username"))
+              .min(1)
+              .optional()
+              .describe("Discord user ids who may approve or deny (default: admin.discord.operators)."),
+          })
+          .strict()
+          .optional()
+          .describe("Human supervisors on Discord (through the admin bot)."),
+        maxPending: z.number().int().min(1).max(10_000).default(200).describe("Escalations one gateway keeps waiting at once; more are denied at once."),
+        allowAlways: z
+          .boolean()
+          .default(false)
+          .describe(
+            "openclaw route: offer allow-always. The coordinator remembers it, scoped to (channel, agent, tool, exact arguments); see approvals grants / revoke and /status.",
+          ),
       })
       .strict()
-      .default({ timeoutMs: 120_000 })
-      .describe("Escalation via OpenClaw approvals."),
+      .default({ timeoutMs: 120_000, route: "auto", channels: [], supervisor: { approveSuffices: false }, maxPending: 200, allowAlways: false })
+      .describe("Escalation (issue #9): supervisor model, human supervisors in-thread, or OpenClaw's approvals."),
     decisionNotes: z
       .object({
         enabled: z.boolean().default(true).describe("Append each decided call and its outcome to the agent workspace's daily memory file."),
@@ -325,6 +511,13 @@ export const ConfigSchema = z
       .array(credential)
       .default([])
       .describe("Scoped credentials: each env var reaches only the exec calls its scope covers; other execs get it blanked if the gateway exports it."),
+    models: z
+      .record(z.string().regex(new RegExp(MODEL_NAME_SOURCE)), modelEndpoint, {
+        error: (issue) => (issue.code === "invalid_key" ? "is not a model name: use 1-32 lower-case letters, digits, '_' or '-' (local, claude)" : undefined),
+      })
+      .default({})
+      .describe("Named model endpoints (local, claude) for the supervisor model and the purpose judge; nothing calls a model unless configured."),
+    purpose: purposeSchema,
     stateDir: z.string().min(1).optional().describe("Where the plugin keeps its state; default <OpenClaw state dir>/otheru-coordinator."),
     envFile: z.string().min(1).optional().describe("A .env file (mode 600) to load secrets from; default .env beside the OpenClaw config."),
   })
@@ -336,6 +529,7 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Rule = Config["rules"][number];
 export type SuspiciousPattern = Config["suspiciousPatterns"][number];
 export type CredentialConfig = Config["credentials"][number];
+export type ModelEndpoint = Config["models"][string];
 export type Action = z.output<typeof action>;
 export type ChatTypeSelector = z.output<typeof chatType>;
 

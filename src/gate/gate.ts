@@ -15,6 +15,11 @@ import { scanOutgoing } from "./outgoing.ts";
 import { readKillSwitch } from "../state/killswitch.ts";
 import type { StateStore } from "../state/store.ts";
 import { createScrubber } from "../ops/scrub.ts";
+import type { PurposeContext } from "../purpose/align.ts";
+import { createPurposeCheck } from "../purpose/check.ts";
+import type { RequesterFacts } from "../purpose/goals.ts";
+import type { AskJson } from "../purpose/judge.ts";
+import { createModelClient } from "../models/client.ts";
 
 export type Requester = { channel?: string | undefined; accountId?: string | undefined; senderId?: string | undefined; senderIsOwner?: boolean | undefined };
 
@@ -28,7 +33,17 @@ export type GateInput = {
   derivedPaths?: readonly string[] | undefined;
   toolCallId?: string | undefined;
   runId?: string | undefined;
+  /** The user's goal and the run's earlier calls, given explicitly (evaluate); otherwise the goal store's. */
+  purpose?: PurposeContext | undefined;
 };
+
+/** A per-peer DM session (…:direct:<peer>): one person's own chat. The agent's main session is shared by every DM by default. */
+export function isPrivateDm(sessionKey: string | undefined): boolean {
+  return sessionKey !== undefined && parseSessionKey(sessionKey).chatType === "direct" && /:direct:/u.test(sessionKey);
+}
+
+/** Where the purpose check finds a call's goal: the goal store the OpenClaw hooks fill. */
+export type PurposeContextProvider = { contextFor(sessionKey: string, runId: string | undefined, who: RequesterFacts): PurposeContext | undefined };
 
 /** Paths resolved on disk per call (symlinks, ..): beyond this the call escalates rather than go unchecked. */
 const MAX_PATHS = 64;
@@ -55,6 +70,10 @@ export type GateOptions = {
   store?: StateStore | undefined;
   /** A scrubber already compiled from loaded.secretValues (register shares one with the operational log). */
   scrub?: ((text: string) => string) | undefined;
+  /** The goal store (the hook's); evaluate passes goals per line instead. */
+  goals?: PurposeContextProvider | undefined;
+  /** The purpose judge's askJson; default: a client for config.models[purpose.judge.model]. */
+  judge?: AskJson | undefined;
 };
 
 function trailFor(loaded: LoadedConfig, layout: HostLayout, choice: GateOptions["audit"]): AuditTrail | undefined {
@@ -114,6 +133,10 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout, options: Ga
 
   const store = options.store;
   const scrub = options.scrub ?? createScrubber(loaded.secretValues);
+  /** Whether the last kill-switch read found the stop engaged (a later "never set" is then a lost record, not "off"). */
+  let stopSeen = false;
+  const judgeEndpoint = loaded.config.purpose.judge ? loaded.config.models[loaded.config.purpose.judge.model] : undefined;
+  const purpose = createPurposeCheck(loaded.config, { judge: options.judge ?? (judgeEndpoint ? createModelClient(judgeEndpoint, { scrub }).askJson : undefined) });
 
   async function decideNow(input: GateInput): Promise<{ decision: Decision; context: CallContext }> {
     const context = contextFor(input);
@@ -128,6 +151,19 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout, options: Ga
           context,
         };
       }
+      if (engaged.at === "" && stopSeen) {
+        // The record of a stop this gateway saw has vanished (a Redis restart without persistence, a flush, a
+        // restored backup): "never engaged" would be a guess, so the stop stays in force until someone writes again.
+        return {
+          decision: {
+            kind: "block",
+            ruleIds: ["killswitch.lost"],
+            reason: "The emergency stop was engaged and its record has vanished from the state store, so every tool call stays blocked until an operator resumes (or stops) again.",
+          },
+          context,
+        };
+      }
+      stopSeen = engaged.engaged;
       if (engaged.engaged) {
         const why = engaged.reason ? ` (${engaged.reason})` : "";
         return {
@@ -159,10 +195,25 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout, options: Ga
       const leak = await scanOutgoing({ tool: input.tool.toLowerCase(), strings: analysis.strings, secretValues: loaded.secretValues, lint: analysis.sends });
       if (leak && !analysis.findings.some((f) => f.ruleId === leak.ruleId)) analysis.findings.push(leak);
     }
-    const decision = evaluate(policy, { tool: input.tool, params }, context, {
+    let decision = evaluate(policy, { tool: input.tool, params }, context, {
       analysis,
       host: { home: layout.home, workspace, workspaceReal: realPathOf(workspace), openclawStateDir: layout.openclawStateDir, protectedPaths: layout.protectedPaths },
     });
+    // check_action_purpose: every high-stakes call (a bridged inner one too) against the user's own stated goal.
+    if (purpose.enabled && decision.kind !== "block") {
+      const calls = [{ tool: input.tool, params }, ...bridgedCalls(input.tool, params)].filter((c) => policy.isHighStakes(c.tool));
+      if (calls.length > 0) {
+        const critical = policy.isCritical(context);
+        try {
+          const goal =
+            input.purpose ??
+            options.goals?.contextFor(input.sessionKey ?? "", input.runId, { senderId: context.senderId, senderIsOwner: context.senderIsOwner, privateSession: isPrivateDm(context.sessionKey) });
+          for (const c of calls) decision = (await purpose.apply(c, context, goal, decision, critical)).decision;
+        } catch (err) {
+          decision = { kind: critical ? "escalate" : "block", ruleIds: ["purpose.error"], reason: `The coordinator could not check whether the call serves the user's request (${(err as Error).message}), so it is ${critical ? "escalated" : "blocked"}.` };
+        }
+      }
+    }
     return { decision, context };
   }
 
@@ -177,7 +228,8 @@ export function createGate(loaded: LoadedConfig, layout: HostLayout, options: Ga
         out = await decideNow(input);
       } catch (err) {
         out = {
-          decision: { kind: "block", ruleIds: ["engine.error"], reason: `The coordinator failed while checking the call (${(err as Error).message}), so it is blocked.` },
+          // The message may quote the call's arguments (a 1 MB path): bounded, like every other reason.
+          decision: { kind: "block", ruleIds: ["engine.error"], reason: `The coordinator failed while checking the call (${String((err as Error)?.message ?? err).slice(0, 300)}), so it is blocked.` },
           context: { chatType: "unknown" },
         };
       }

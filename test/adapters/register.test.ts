@@ -114,8 +114,16 @@ describe("register(api) and the before_tool_call adapter", () => {
   });
 
   test("an invalid config fails closed: every call blocked, the service start lists the problems", async () => {
+    // A gateway (its own state dir) that never had a valid config.
+    const fresh = mkdtempSync(join(tmpdir(), "oc-register-fresh-"));
+    process.env.OPENCLAW_STATE_DIR = fresh;
     const { api, reg } = fakeApi({ defaultAction: "sometimes", rules: "none" });
-    registerCoordinator(api);
+    try {
+      registerCoordinator(api);
+    } finally {
+      process.env.OPENCLAW_STATE_DIR = STATE;
+      rmSync(fresh, { recursive: true, force: true });
+    }
     const hook = reg.hooks.get("before_tool_call")?.handler as Handler;
     assert.deepEqual(await hook({ toolName: "read", params: { path: "a" } }, {}), {
       block: true,
@@ -127,6 +135,26 @@ describe("register(api) and the before_tool_call adapter", () => {
       return true;
     });
     assert.ok(reg.logs.some((l) => l.startsWith("error plugins.entries.otheru-coordinator.config is invalid (2 problems)")));
+  });
+
+  test("a reload with an invalid config keeps the running policy (same hash) and reports every problem", async () => {
+    const good = fakeApi(config);
+    registerCoordinator(good.api);
+    good.reg.services[0]?.start({});
+    const hash = /policy ([0-9a-f]{64})/.exec(good.reg.logs.find((l) => l.includes("policy ")) ?? "")?.[1];
+    assert.ok(hash);
+    const reload = fakeApi({ defaultAction: "sometimes", rules: [{ id: "x", deny: ["exec"], match: { channels: 5 } }] });
+    registerCoordinator(reload.api);
+    const hook = reload.reg.hooks.get("before_tool_call")?.handler as Handler;
+    // Still the running policy: exec in a group is denied by its rule, a read in the main session runs.
+    assert.equal(((await hook({ toolName: "exec", params: { command: "ls" } }, { sessionKey: GROUP, requester: { channel: "telegram", senderId: "5" } })) as { blockReason: string }).blockReason, "otheru-coordinator: Rule no-exec-in-groups denies exec in a group chat on telegram. [no-exec-in-groups]");
+    const error = reload.reg.logs.find((l) => l.startsWith("error plugins.entries.otheru-coordinator.config is invalid (2 problems)"));
+    assert.ok(error, reload.reg.logs.join("\n"));
+    assert.match(error, /defaultAction: expected one of/);
+    assert.match(error, /rules\.0\.match\.channels: expected array, received number/);
+    assert.match(error, new RegExp(`the new config was NOT applied; the running policy ${hash} stays in force`));
+    reload.reg.services[0]?.start({});
+    assert.ok(reload.reg.logs.some((l) => l.includes(`policy ${hash} loaded`)));
   });
 });
 

@@ -4,7 +4,9 @@ import { formatReason } from "../../gate/gate.ts";
 import { dayFile } from "../../audit/record.ts";
 import { workspaceFor } from "../../gate/host.ts";
 import { appendDecisionNote, noteLine } from "../../memory/decision-notes.ts";
-import type { Decision } from "../../policy/types.ts";
+import type { CallContext, Decision } from "../../policy/types.ts";
+import type { EscalatedCall, EscalationResult, EscalationRoute } from "../../approvals/escalate.ts";
+import type { Grants } from "../../approvals/grants.ts";
 import type { PendingEscalations } from "../../approvals/pending.ts";
 import { type CredentialInjector, withEnv } from "../../credentials/inject.ts";
 
@@ -28,7 +30,7 @@ export type HookResult =
         description: string;
         severity: "warning" | "critical";
         timeoutMs: number;
-        allowedDecisions: Array<"allow-once" | "deny">;
+        allowedDecisions: Array<"allow-once" | "allow-always" | "deny">;
         onResolution: (decision: string) => void;
       };
     };
@@ -37,7 +39,7 @@ export type HookLog = { info(msg: string): void; warn(msg: string): void; error(
 
 const MAX_SUMMARY = 400;
 
-export function summariseParams(params: unknown, scrub: (s: string) => string): string {
+export function summariseParams(params: unknown, scrub: (s: string) => string, max = MAX_SUMMARY): string {
   let text: string;
   try {
     text = JSON.stringify(params) ?? "{}";
@@ -45,7 +47,7 @@ export function summariseParams(params: unknown, scrub: (s: string) => string): 
     text = "[unserialisable arguments]";
   }
   text = scrub(text);
-  return text.length > MAX_SUMMARY ? `${text.slice(0, MAX_SUMMARY)}…` : text;
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 export function toHookResult(
@@ -56,6 +58,7 @@ export function toHookResult(
   log: HookLog,
   onResolved: ((outcome: string) => void) | undefined,
   scrub: (s: string) => string,
+  allowAlways = false,
 ): HookResult {
   switch (decision.kind) {
     case "allow":
@@ -69,7 +72,7 @@ export function toHookResult(
           description: `${scrub(decision.reason)} [${decision.ruleIds.join(", ")}]${decision.evidence ? `\nTriggered by: ${scrub(decision.evidence).slice(0, 200)}` : ""}\nArguments: ${summariseParams(params, scrub)}`,
           severity: decision.ruleIds.some((id) => id.startsWith("critical.")) ? "critical" : "warning",
           timeoutMs: approvalTimeoutMs,
-          allowedDecisions: ["allow-once", "deny"],
+          allowedDecisions: allowAlways ? ["allow-once", "allow-always", "deny"] : ["allow-once", "deny"],
           onResolution: (outcome) => {
             log.info(`otheru-coordinator: approval for ${tool} [${decision.ruleIds.join(", ")}] resolved: ${outcome}`);
             onResolved?.(outcome);
@@ -87,8 +90,28 @@ export function toHookResult(
 export type PendingDecisions = Map<string, { tool: string; params: unknown; decision: string; ruleIds: readonly string[]; sessionKey?: string | undefined; chatType: string; senderId?: string | undefined; agentId?: string | undefined }>;
 const MAX_PENDING = 2_000;
 
+/** The coordinator's own escalation route (supervisor model + human supervisors); undefined: OpenClaw's approvals only. */
+export type CoordinatorEscalation = {
+  routeFor(ctx: CallContext): EscalationRoute;
+  run(call: EscalatedCall, approveSuffices: boolean): Promise<EscalationResult>;
+  /** Standing allow-always grants of the OpenClaw route. */
+  grants?: Grants | undefined;
+  /** The user's stated goal for the call's session (redacted, bounded), when the purpose check captured one. */
+  goalFor?: ((sessionKey: string | undefined, runId: string | undefined) => string | undefined) | undefined;
+};
+
+const ESCALATION_ARGS_MAX = 1_500;
+
 /** The before_tool_call handler. It never throws: a failure becomes a block with its reason. */
-export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log: HookLog, pending?: PendingDecisions, escalations?: PendingEscalations, credentials?: CredentialInjector) {
+export function createBeforeToolCall(
+  gate: Gate,
+  approvalTimeoutMs: number,
+  log: HookLog,
+  pending?: PendingDecisions,
+  escalations?: PendingEscalations,
+  credentials?: CredentialInjector,
+  coordinator?: CoordinatorEscalation,
+) {
   return async (event: ToolCallEvent, ctx: ToolCallCtx): Promise<HookResult> => {
     const tool = typeof event?.toolName === "string" ? event.toolName : "";
     try {
@@ -111,12 +134,57 @@ export function createBeforeToolCall(gate: Gate, approvalTimeoutMs: number, log:
       if (d.kind !== "allow") {
         log.warn(`otheru-coordinator: ${d.kind} ${tool || "(no tool)"} session=${ctx?.sessionKey ?? "?"} [${d.ruleIds.join(", ")}] ${d.reason}`);
       }
+      if (d.kind === "escalate" && coordinator) {
+        const route = coordinator.routeFor(result.context);
+        if (route.route === "coordinator") {
+          // The hook waits here: OpenClaw's hook budget must outlive approvals.timeoutMs (checked at startup).
+          const argsSummary = summariseParams(event?.params, (s) => (gate.audit ? gate.audit.redact(s) : gate.scrub(s)), ESCALATION_ARGS_MAX);
+          const goal = coordinator.goalFor?.(ctx?.sessionKey, event?.runId);
+          const listed = escalations?.add({ tool, ruleIds: d.ruleIds, sessionKey: ctx?.sessionKey, timeoutMs: approvalTimeoutMs });
+          const r = await coordinator.run({ tool, argsSummary, decision: d, context: result.context, goal: goal === undefined ? undefined : gate.scrub(goal), toolCallId: event?.toolCallId }, route.approveSuffices);
+          if (listed) escalations?.resolve(listed);
+          if (pending && event?.toolCallId) {
+            const entry = pending.get(event.toolCallId);
+            if (entry) entry.decision = r.allow ? "allow" : "block";
+          }
+          if (!r.allow) {
+            log.warn(`otheru-coordinator: escalation of ${tool} ended: block [${r.decision.ruleIds.join(", ")}] ${r.decision.reason}`);
+            return { block: true, blockReason: gate.scrub(formatReason(r.decision)) };
+          }
+          log.info(`otheru-coordinator: escalation ${r.escalationId} of ${tool} approved (${r.outcome.by.via}${r.outcome.by.userId ? `:${r.outcome.by.userId}` : ""})`);
+          return credentials ? withCredentials(undefined, credentials, { tool, params: event?.params, decision: "allow", sessionKey: ctx?.sessionKey }, log) : undefined;
+        }
+      }
+      // OpenClaw route: a standing allow-always grant for exactly this call (channel, agent, tool, arguments) lets it run.
+      const allowAlways = d.kind === "escalate" && coordinator?.grants !== undefined && coordinator.routeFor(result.context).allowAlways;
+      if (allowAlways && coordinator?.grants) {
+        const grant = await coordinator.grants.find(result.context, tool, event?.params).catch((err: unknown) => {
+          log.warn(`otheru-coordinator: standing grants cannot be read (${(err as Error).message}); asking for approval`);
+          return undefined;
+        });
+        if (grant) {
+          void gate.audit?.event({ kind: "escalation", action: "grant-used", grant: grant.id, tool, toolCallId: event?.toolCallId ?? null, sessionKey: ctx?.sessionKey ?? null, ruleIds: [...d.ruleIds] }).catch(() => undefined);
+          log.info(`otheru-coordinator: ${tool} runs under standing grant ${grant.id} (revoke: otheru-coordinator approvals revoke ${grant.id})`);
+          if (pending && event?.toolCallId) {
+            const entry = pending.get(event.toolCallId);
+            if (entry) entry.decision = "allow";
+          }
+          return credentials ? withCredentials(undefined, credentials, { tool, params: event?.params, decision: "allow", sessionKey: ctx?.sessionKey }, log) : undefined;
+        }
+      }
       const waiting = d.kind === "escalate" ? escalations?.add({ tool, ruleIds: d.ruleIds, sessionKey: ctx?.sessionKey, timeoutMs: approvalTimeoutMs }) : undefined;
       const onResolution = (outcome: string) => {
         if (waiting) escalations?.resolve(waiting);
         void gate.audit?.event({ kind: "approval", tool, toolCallId: event?.toolCallId ?? null, sessionKey: ctx?.sessionKey ?? null, ruleIds: [...d.ruleIds], outcome }).catch(() => undefined);
+        if (outcome === "allow-always" && allowAlways && coordinator?.grants) {
+          const summary = summariseParams(event?.params, (s) => (gate.audit ? gate.audit.redact(s) : gate.scrub(s)));
+          void coordinator.grants
+            .add(result.context, tool, event?.params, summary)
+            .then((g) => gate.audit?.event({ kind: "escalation", action: "grant-added", grant: g.id, tool, channel: g.channel, agentId: g.agentId, fingerprint: g.fingerprint }))
+            .catch((err: unknown) => log.error(`otheru-coordinator: the allow-always for ${tool} could not be remembered: ${(err as Error).message}`));
+        }
       };
-      const hookResult = toHookResult(d, tool, event?.params, approvalTimeoutMs, log, onResolution, (s) => gate.scrub(s));
+      const hookResult = toHookResult(d, tool, event?.params, approvalTimeoutMs, log, onResolution, (s) => gate.scrub(s), allowAlways);
       return credentials ? withCredentials(hookResult, credentials, { tool, params: event?.params, decision: d.kind, sessionKey: ctx?.sessionKey }, log) : hookResult;
     } catch (err) {
       log.error(`otheru-coordinator: hook failure on ${tool || "(no tool)"}: ${(err as Error).message}`);
