@@ -952,6 +952,26 @@ function hasNonAsciiOption(argv: readonly string[]): boolean {
   return false;
 }
 
+/**
+ * joinWords(real), read from the source when it is the command's own words as written: only words after the name, each literal
+ * (no quote, escape, $, backtick, parenthesis or brace: its value is its text, which is its span of the source), one space apart.
+ */
+function commandText(facts: Argv, real: readonly string[]): string {
+  const cmd = facts.cmd;
+  const name = cmd.name;
+  const suffix = cmd.suffix;
+  const source = facts.source;
+  if (real !== facts.argv || name === undefined || source === "" || (facts.textChars & (CH_NOT_LITERAL | CH_BRACE)) !== 0 || cmd.prefix.length !== 0 || real.length !== suffix.length + 1) return joinWords(real);
+  if (name.end - name.pos !== name.text.length) return joinWords(real);
+  let end = name.end;
+  for (let i = 0; i < suffix.length; i++) {
+    const item = suffix[i] as (typeof suffix)[number];
+    if (item.type !== "Word" || item.pos !== end + 1 || source.charCodeAt(end) !== 0x20 || item.end - item.pos !== item.text.length) return joinWords(real);
+    end = item.end;
+  }
+  return source.slice(name.pos, end);
+}
+
 /** words.join(" "), without join's fixed cost for the few words of a command. */
 function joinWords(words: readonly string[]): string {
   let text = words[0] ?? "";
@@ -988,7 +1008,7 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: Evide
   const flags = roles === undefined ? 0 : roles.flags;
   // The words after the name, sliced once: the reported command, the classifier and the rules below share it (none modifies it).
   const args = real.slice(1);
-  if (ctx.s.out.commands.length < MAX_COMMANDS) ctx.s.out.commands.push({ name, args, text: joinWords(real) });
+  if (ctx.s.out.commands.length < MAX_COMMANDS) ctx.s.out.commands.push({ name, args, text: commandText(facts, real) });
   if (runsFileFrom(ctx, real, ctx.s.downloads)) finding(ctx, "shell.remote-code", "block", "A file just downloaded from the network is executed.", text);
   if (runsFileFrom(ctx, real, ctx.s.decoded)) finding(ctx, "shell.obfuscated-exec", "block", "A file just decoded from hidden text is executed.", text);
   // A call of a function defined earlier in the script runs its body with these arguments.
