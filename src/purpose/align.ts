@@ -1,6 +1,6 @@
 // check_action_purpose(): does a high-stakes call serve the user's own stated goal? Pure: no I/O, no clock.
 import { type Entity, extractCallEntities, indexText, mentions, namedOfKind, type TextIndex } from "./entities.ts";
-import { type ActionClass, analyseGoal, classifyCall, goalAmounts, goalDates, goalTargetNames, isCovered, LINK_CALL_TO_ACTION, missingObject, sensitiveData, sensitiveScopes } from "./goal.ts";
+import { type ActionClass, analyseGoal, classifyCall, goalAmounts, goalDates, goalTargetNames, isCovered, LINK_CALL_TO_ACTION, missingObject, sensitiveData, sensitiveScopes, shellSideEffect } from "./goal.ts";
 import { instructionMark } from "./injection.ts";
 
 /** Stable reason codes: they land in decisions, audit records, tests and the README. */
@@ -144,10 +144,15 @@ export function checkActionPurpose(call: { tool: string; params: Record<string, 
   const goal = analyseGoal(allTrusted);
 
   if (!READ_ONLY.has(action)) {
+    // A generic "exec" (a shell command that is neither a plain read, deletion nor upload; a tool with no verb) says
+    // too little about its effect to call it misaligned on intent alone: agents run commands to answer questions too.
+    // The shell analysis judges what such a command does; here it only weighs as a doubt.
+    const effect = action === "exec" ? shellSideEffect(call.params) : undefined;
+    const intentWeight = action === "exec" && effect === undefined ? "weak" : "strong";
     if (goal.classes.size === 0 && !goal.delegated) {
-      add(PURPOSE_REASONS.intent, `the goal asks only for information, but the call would ${action}`, "strong");
+      add(PURPOSE_REASONS.intent, `the goal asks only for information, but the call would ${effect ?? action}`, intentWeight);
     } else if (!goal.delegated && !isCovered(action, goal)) {
-      add(PURPOSE_REASONS.scope, `the goal asks to ${[...goal.classes].join("/")}, not to ${action}`, "strong");
+      add(PURPOSE_REASONS.scope, `the goal asks to ${[...goal.classes].join("/")}, not to ${action}`, action === "exec" ? "weak" : "strong");
     }
     const object = missingObject(action, call.tool, allTrusted);
     if (object !== undefined && !goal.delegated) add(PURPOSE_REASONS.scope, `the call would ${action} a ${object}, which the goal does not talk about`, "strong");
@@ -231,7 +236,9 @@ export function checkActionPurpose(call: { tool: string; params: Record<string, 
     }
   }
 
-  if (strong || medium) return { verdict: "misaligned", reasons, confidence: strong ? "high" : "medium", action };
+  // A generic exec (no plain deletion or upload in its command): medium doubts (an ungrounded host, a date) stay doubts.
+  const genericExec = action === "exec" && shellSideEffect(call.params) === undefined;
+  if (strong || (medium && !genericExec)) return { verdict: "misaligned", reasons, confidence: strong ? "high" : "medium", action };
   if (reasons.length > 0) return { verdict: "unknown", reasons, confidence: "low", action };
   return { verdict: "aligned", reasons, confidence: "high", action };
 }

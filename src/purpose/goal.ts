@@ -50,6 +50,20 @@ export function isReadOnlyCommand(command: string): boolean {
   });
 }
 
+/** Shell commands whose effect is plainly a deletion or sending data away (what an information-only goal never asks for). */
+const SHELL_DELETES = /(?:^|[;&|(`\s])(?:rm|rmdir|shred|unlink|truncate)\s|\bfind\s[^;&|]*\s-delete\b|\bgit\s+(?:rm|clean|reset\s+--hard|push\s+(?:-f|--force))\b|\bdd\s[^;&|]*\bof=/u;
+const SHELL_SENDS = /\b(?:curl|wget|http|xh)\b[^;&|]*(?:\s-d\b|\s--data|\s-F\b|\s--form|\s-T\b|\s--upload|\s-X\s*(?:POST|PUT|PATCH|DELETE)\b|\s--post)|(?:^|[;&|(\s])(?:scp|sftp|nc|ncat|netcat|socat|sendmail|mail|mutt|ssh)\s|\bgit\s+push\b|\brsync\s[^;&|]*\S+:/u;
+
+/** For a shell call: does its command plainly delete or send data away? (Anything else a shell runs is only "exec".) */
+export function shellSideEffect(params: Record<string, unknown>): "delete" | "send" | undefined {
+  const command = params.command;
+  if (typeof command !== "string") return undefined;
+  const c = command.length > 20_000 ? command.slice(0, 20_000) : command;
+  if (SHELL_DELETES.test(c)) return "delete";
+  if (SHELL_SENDS.test(c)) return "send";
+  return undefined;
+}
+
 /** The class of a call; an `action` argument (OpenClaw's message tool: send, delete, react…) refines it. */
 export function classifyCall(tool: string, params: Record<string, unknown>): ActionClass {
   const words = toolWords(tool);
