@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -144,6 +144,32 @@ describe("audit verify: every kind of tampering is named", () => {
     assert.equal((await verifyAuditDir(d)).ok, true, "without the key only the chain is checked");
     const r = await verifyAuditDir(d, { publicKeyPem: pub });
     assert.deepEqual([r.ok, r.break?.problem], [false, "bad signature on checkpoint"]);
+  });
+});
+
+describe("audit log: a failed write", () => {
+  test("rejects every append of its batch, and the log goes on from the last durable record", async () => {
+    const dir = fresh();
+    let t = Date.parse("2026-11-24T12:00:00Z");
+    const log = createAuditLog({ dir, timeZone: "UTC", checkpointEvery: 0, checkpointSeconds: 0, now: () => new Date(t) });
+    await log.append({ kind: "admin", action: "one" });
+    // The next day's file cannot be opened: a directory stands where it goes.
+    mkdirSync(join(dir, "2026-11-25.jsonl"));
+    t = Date.parse("2026-11-25T00:00:01Z");
+    const batch = await Promise.allSettled([log.append({ kind: "admin", action: "two" }), log.append({ kind: "admin", action: "three" })]);
+    assert.deepEqual(
+      batch.map((r) => r.status),
+      ["rejected", "rejected"],
+    );
+    for (const r of batch) assert.match(String((r as PromiseRejectedResult).reason), /^Error: audit write failed: EISDIR/);
+    assert.equal(log.status().ok, false);
+    rmSync(join(dir, "2026-11-25.jsonl"), { recursive: true });
+    const next = await log.append({ kind: "admin", action: "four" });
+    assert.equal(log.status().ok, true);
+    await log.close();
+    assert.equal(next.seq, 2);
+    const r = await verifyAuditDir(dir);
+    assert.deepEqual([r.ok, r.records, r.files], [true, 2, 2]);
   });
 });
 
