@@ -41,10 +41,13 @@ export type AuditLog = {
   close(): Promise<void>;
 };
 
-type Pending = { record: AuditRecord; file: string; end: number; resolve: (r: AuditRecord) => void; reject: (e: Error) => void };
+type Pending = { record: AuditRecord; file: string; end: number };
 
-/** A batch being filled: sealed lines back to back, and who waits for each. */
-type Batch = { lines: LineBuffer; pending: Pending[] };
+/**
+ * A batch being filled: sealed lines back to back, where each record ends, and one promise its fsync settles (each
+ * append's own promise follows it with the record).
+ */
+type Batch = { lines: LineBuffer; pending: Pending[]; done: PromiseWithResolvers<void> | undefined };
 
 type Writer = {
   refs: number;
@@ -106,7 +109,7 @@ function createWriter(dir: string, options: AuditOptions): Writer {
   let fd: number | undefined;
   let durableSize = 0;
   let commits = 0;
-  let filling: Batch = { lines: createLineBuffer(), pending: [] };
+  let filling: Batch = { lines: createLineBuffer(), pending: [], done: undefined };
   let spare: LineBuffer | undefined = createLineBuffer();
   let flushing: Promise<void> | undefined;
   let scheduled = false;
@@ -224,18 +227,19 @@ function createWriter(dir: string, options: AuditOptions): Writer {
     // being fsync'd fill the next batch; each promise resolves only after its own batch's fsync.
     while (filling.pending.length > 0) {
       const batch = filling;
-      filling = { lines: spare ?? createLineBuffer(), pending: [] };
+      filling = { lines: spare ?? createLineBuffer(), pending: [], done: undefined };
       spare = undefined;
       try {
         await commit(batch);
         failure = undefined;
-        for (const p of batch.pending) p.resolve(p.record);
+        batch.done?.resolve();
       } catch (err) {
         failure = `audit write failed: ${(err as Error).message}`;
         const error = new Error(failure);
         // Records sealed after the failed ones chain to them: none of them can be written either.
-        for (const p of batch.pending) p.reject(error);
-        for (const p of filling.pending) p.reject(error);
+        batch.done?.reject(error);
+        filling.done?.reject(error);
+        filling.done = undefined;
         filling.pending = [];
         filling.lines.used = 0;
         seq = durableSeq;
@@ -273,10 +277,11 @@ function createWriter(dir: string, options: AuditOptions): Writer {
     const record = sealInto(lines, entry, { seq: seq + 1, time: lastIso, instance, prev: lastHash });
     seq = record.seq;
     lastHash = record.hash;
-    const { promise, resolve, reject } = Promise.withResolvers<AuditRecord>();
-    filling.pending.push({ record, file: dayFile(date, options.timeZone), end: lines.used, resolve, reject });
+    filling.pending.push({ record, file: dayFile(date, options.timeZone), end: lines.used });
+    // One promise per batch, settled once by its fsync; a record's own promise only adds the record to it.
+    const done = (filling.done ??= Promise.withResolvers<void>());
     scheduleFlush();
-    return promise;
+    return done.promise.then(() => record);
   }
 
   function maybeCheckpoint(): void {
@@ -308,7 +313,7 @@ function createWriter(dir: string, options: AuditOptions): Writer {
   return {
     refs: 0,
     append(entry) {
-      // Not async: one promise per record, the one its batch's fsync settles.
+      // Not async: one promise per record, following the one its batch's fsync settles.
       try {
         open();
         while (recoveries.length > 0) enqueue(recoveries.shift() as AuditEntry).catch(() => undefined);
