@@ -92,6 +92,87 @@ async function appendRound(root: string, round: number, corpus: GateInput[], con
   return { appendSec, rawSec, commits, batches, bytes };
 }
 
+/**
+ * Durable appends from independent callers: `chunk` calls arrive per event-loop turn, at most `concurrency` waiting
+ * at once, so records sealed while a batch is being fsync'd form the next batch (group commit as a gateway sees it,
+ * where calls do not arrive in lock step). A batch's appends all settle in one run of microtasks after its fsync, so
+ * the batches the log formed are those runs; raw = the same bytes written and fsync'd in those same batches.
+ */
+async function pipelinedRound(root: string, round: number, corpus: GateInput[], concurrency: number, chunk: number): Promise<{ appendSec: number; rawSec: number; commits: number; batches: number }> {
+  const dir = join(root, `pipe${round}`);
+  const log = createAuditLog({ dir, timeZone: "UTC", checkpointEvery: 0, checkpointSeconds: 0 });
+  await log.append({ kind: "admin", action: "bench-start" });
+  const before = log.status().commits ?? 0;
+  const batchOf = new Array<number>(corpus.length);
+  let batch = 0;
+  let settling = false;
+  const settled = (): void => {
+    if (settling) return;
+    settling = true;
+    batch++;
+    // queued after the settlements already queued: the rest of this batch still counts as this batch
+    queueMicrotask(() => {
+      settling = false;
+    });
+  };
+  let t = process.hrtime.bigint();
+  await new Promise<void>((done, fail) => {
+    let next = 0;
+    let waiting = 0;
+    let scheduled = false;
+    const arrive = (): void => {
+      scheduled = false;
+      for (let n = 0; n < chunk && next < corpus.length && waiting < concurrency; n++) {
+        const k = next++;
+        waiting++;
+        log.append(entryFor(corpus[k] as GateInput, k)).then(() => {
+          settled();
+          batchOf[k] = batch;
+          waiting--;
+          if (next === corpus.length && waiting === 0) done();
+          else if (!scheduled) {
+            scheduled = true;
+            setImmediate(arrive);
+          }
+        }, fail);
+      }
+      if (next < corpus.length && waiting < concurrency && !scheduled) {
+        scheduled = true;
+        setImmediate(arrive);
+      }
+    };
+    arrive();
+  });
+  const appendSec = secondsSince(t);
+  const commits = (log.status().commits ?? 0) - before;
+  await log.close();
+  const all = Buffer.concat(
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".jsonl"))
+      .sort()
+      .map((f) => readFileSync(join(dir, f))),
+  );
+  const ends: number[] = [];
+  for (let at = 0; at < all.length; at = ends.at(-1) as number) ends.push(all.indexOf(10, at) + 1);
+  const first = ends.shift() as number;
+  const raw = openSync(join(root, `pipe-raw${round}.jsonl`), "a");
+  let batches = 0;
+  t = process.hrtime.bigint();
+  for (let i = 0, from = first; i < ends.length; ) {
+    let j = i + 1;
+    while (j < ends.length && batchOf[j] === batchOf[i]) j++;
+    const to = ends[j - 1] as number;
+    writeSync(raw, all, from, to - from);
+    fsyncSync(raw);
+    batches++;
+    from = to;
+    i = j;
+  }
+  const rawSec = secondsSince(t);
+  closeSync(raw);
+  return { appendSec, rawSec, commits, batches };
+}
+
 /** verifyAuditDir against reading the same files and hashing them with node:crypto: every line, and each file whole. */
 async function verifyRound(dir: string): Promise<{ verifySec: number; hashLinesSec: number; hashFilesSec: number; ok: boolean; mb: number }> {
   const files = readdirSync(dir)
@@ -118,6 +199,9 @@ async function verifyRound(dir: string): Promise<{ verifySec: number; hashLinesS
   return { verifySec, hashLinesSec, hashFilesSec, ok: v.ok, mb: v.bytes / 1e6 };
 }
 
+/** Calls arriving per event-loop turn in the pipelined measurement. */
+const PIPELINE_CHUNK = 25;
+
 export async function auditBench(records: number, concurrency: number, rounds = 3): Promise<Record<string, unknown>> {
   const root = mkdtempSync(join(tmpdir(), "oc-audit-bench-"));
   try {
@@ -133,6 +217,11 @@ export async function auditBench(records: number, concurrency: number, rounds = 
     let commits = 0;
     let batches = 0;
     let verifyOk = true;
+    const pipeAppendRate: number[] = [];
+    const pipeRawRate: number[] = [];
+    const pipeRatio: number[] = [];
+    let pipeCommits = 0;
+    let pipeBatches = 0;
     // Rounds interleave the measured code with its baseline so machine noise hits both alike; medians reported.
     for (let round = 0; round < rounds; round++) {
       const a = await appendRound(root, round, corpus, concurrency);
@@ -148,6 +237,12 @@ export async function auditBench(records: number, concurrency: number, rounds = 
       filesRate.push(v.mb / v.hashFilesSec);
       verifyRatio.push(v.hashLinesSec / v.verifySec);
       verifyFilesRatio.push(v.hashFilesSec / v.verifySec);
+      const p = await pipelinedRound(root, round, corpus, concurrency, PIPELINE_CHUNK);
+      pipeAppendRate.push(records / p.appendSec);
+      pipeRawRate.push(records / p.rawSec);
+      pipeRatio.push(p.rawSec / p.appendSec);
+      pipeCommits = p.commits;
+      pipeBatches = p.batches;
     }
     // Redaction of each call's text as the trail does it: our shapes alone, and with the secretlint pass on what the
     // prefilter picks (the corpus, then calls that each carry a token only secretlint knows).
@@ -199,6 +294,14 @@ export async function auditBench(records: number, concurrency: number, rounds = 
       appendVsRaw: round2(median(appendRatio)),
       appendCommits: commits,
       rawBatches: batches,
+      pipelined: {
+        chunk: PIPELINE_CHUNK,
+        appendRecordsPerSec: Math.round(median(pipeAppendRate)),
+        rawWriteFsyncRecordsPerSec: Math.round(median(pipeRawRate)),
+        appendVsRaw: round2(median(pipeRatio)),
+        appendCommits: pipeCommits,
+        rawBatches: pipeBatches,
+      },
       verifyOk,
       verifyMBps: round(median(verifyRate)),
       hashLinesMBps: round(median(linesRate)),
@@ -208,9 +311,15 @@ export async function auditBench(records: number, concurrency: number, rounds = 
       redaction: { calls: sampleCalls.length, picked: linted, shapesOnly: percentiles(shapesNs), withSecretlint: percentiles(lintNs), callWithToken: percentiles(tokenNs) },
       decisionWithoutAudit: percentiles(plainNs),
       decisionWithAudit: percentiles(auditedNs),
-      note: "medians of `rounds` interleaved rounds. append = createAuditLog().append of call.before records shaped as the trail builds them (arguments unredacted), `concurrency` in flight (group commit: appendCommits write+fsync batches); raw = the same bytes written and fsync'd in the same batches (rawBatches) with no hashing or canonicalising; verify = verifyAuditDir; hashLines = reading the same files and sha256 of every line (the least any per-record chain check must hash), verifyVsHash = its ratio; hashFiles = sha256 of each file whole (verifyVsHashFiles); redaction = the trail's redaction of a call's arguments, reason and evidence: shapesOnly = configured values and our own credential shapes, withSecretlint = that plus the secretlint pass on the strings the prefilter picks (picked of calls), callWithToken = a call whose arguments carry a token only secretlint knows",
+      note: "medians of `rounds` interleaved rounds. append = createAuditLog().append of call.before records shaped as the trail builds them (arguments unredacted), `concurrency` in flight (group commit: appendCommits write+fsync batches); raw = the same bytes written and fsync'd in the same batches (rawBatches) with no hashing or canonicalising; these callers move in lock step (each group of `concurrency` waits for the previous one), so sealing never overlaps an fsync; pipelined = the same records from callers arriving `chunk` per event-loop turn with at most `concurrency` waiting, so the next batch is sealed while the previous one is fsync'd, against raw write+fsync of the batches the log formed; verify = verifyAuditDir; hashLines = reading the same files and sha256 of every line (the least any per-record chain check must hash), verifyVsHash = its ratio; hashFiles = sha256 of each file whole (verifyVsHashFiles); redaction = the trail's redaction of a call's arguments, reason and evidence: shapesOnly = configured values and our own credential shapes, withSecretlint = that plus the secretlint pass on the strings the prefilter picks (picked of calls), callWithToken = a call whose arguments carry a token only secretlint knows",
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+// `node test/bench/audit-bench.ts [records] [concurrency] [rounds]`: the audit section alone.
+if (import.meta.main) {
+  const [records = "20000", concurrency = "200", rounds = "3"] = process.argv.slice(2);
+  process.stdout.write(`${JSON.stringify(await auditBench(Number(records), Number(concurrency), Number(rounds)), null, 2)}\n`);
 }
