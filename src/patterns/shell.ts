@@ -1099,16 +1099,11 @@ function fedCode(ctx: Ctx, part: SyntaxNode, interpreter: string, text: Evidence
 function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string): void {
   // The role bits of all stage names, or-ed: "some stage is a shell" is one bit test.
   let stageFlags = 0;
-  // Each command stage's memoised facts, looked up once; marks on them rather than in sets.
-  const stageFacts: (Argv | undefined)[] = [];
+  // Each command stage's facts are memoised (commandArgv finds them again without a list of our own); marks on them rather than in sets.
   for (let i = 0; i < stages.length; i++) {
     const s = stages[i] as SyntaxNode;
-    if (s.type !== "Command") {
-      stageFacts.push(undefined);
-      continue;
-    }
+    if (s.type !== "Command") continue;
     const facts = commandArgv(ctx.s, s);
-    stageFacts.push(facts);
     stageFlags |= namesFlags(facts);
     if (i > 0) facts.piped = true;
     if (i < stages.length - 1) facts.feeds = true;
@@ -1116,26 +1111,29 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
   if ((stageFlags & SHELL) !== 0 && (stageFlags & RAW_NETWORK) !== 0) {
     finding(ctx, "shell.reverse-shell", "block", "A shell's input or output is wired to a raw network connection.", source.slice(stages[0]?.pos ?? 0, stages.at(-1)?.end ?? 0));
   }
-  // The command names of the stages before stage i, collected as the loop reaches each command stage.
-  const upstream: string[] = [];
+  // The command names of the stages before stage i and their role bits, or-ed: collected when a stage first asks (a filter of the
+  // environment or an interpreter), carried on from there.
+  let upstream: string[] | undefined;
   let upstreamStages = 0;
-  // Role bits of the names in `upstream`, or-ed as they are appended.
   let upstreamFlags = 0;
   for (let i = 1; i < stages.length; i++) {
     const stage = stages[i] as SyntaxNode;
-    const facts = stageFacts[i];
-    if (facts === undefined) continue;
+    if (stage.type !== "Command") continue;
+    const facts = commandArgv(ctx.s, stage);
     const real = facts.real as readonly string[];
     const candidates = facts.names as readonly string[];
     // One candidate is the name whether or not it is an interpreter (its role bits are the facts'); a glob's candidates prefer an interpreter.
     const single = candidates.length === 1;
     const name = single ? (candidates[0] as string) : (candidates.find((n) => isInterpreter(n)) ?? candidates[0] ?? "");
-    for (; upstreamStages < i; upstreamStages++) upstreamFlags |= pushCommandNames(ctx.s, stages[upstreamStages] as SyntaxNode, upstream);
+    const filter = name === "grep" || name === "egrep" || name === "rg" || name === "awk" || name === "sed";
+    const interpreter = single ? (namesFlags(facts) & (SHELL | INTERPRETER)) !== 0 : isInterpreter(name);
+    if (filter || interpreter) {
+      upstream ??= [];
+      for (; upstreamStages < i; upstreamStages++) upstreamFlags |= pushCommandNames(ctx.s, stages[upstreamStages] as SyntaxNode, upstream);
+    }
     // env | grep token, printenv | curl …
-    if ((upstreamFlags & ENV_LISTER) !== 0) {
-      if (name === "grep" || name === "egrep" || name === "rg" || name === "awk" || name === "sed") {
-        if (SECRET_WORDS.test(real.slice(1).join(" "))) finding(ctx, "cred.env-dump", "block", "Environment variables holding secrets are filtered out of the environment.", source.slice(stages[0]?.pos ?? 0, stage.end));
-      }
+    if (filter && (upstreamFlags & ENV_LISTER) !== 0) {
+      if (SECRET_WORDS.test(real.slice(1).join(" "))) finding(ctx, "cred.env-dump", "block", "Environment variables holding secrets are filtered out of the environment.", source.slice(stages[0]?.pos ?? 0, stage.end));
     }
     // echo ~ | xargs rm -rf: the arguments come from upstream.
     if (baseName(facts.argv[0] ?? "") === "xargs") {
@@ -1146,7 +1144,7 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
         finding(ctx, "fs.dynamic-target", "escalate", `${name} runs on file names produced by another command.`, source.slice(stage.pos, stage.end));
       }
     }
-    if (single ? (namesFlags(facts) & (SHELL | INTERPRETER)) === 0 : !isInterpreter(name)) continue;
+    if (!interpreter || upstream === undefined) continue;
     const args = real.slice(1);
     const inlineGiven = inlineCode(name, args) !== undefined || args.some((a) => a === "-c");
     const scriptArg = args.some((a) => !a.startsWith("-"));
@@ -1156,7 +1154,7 @@ function analysePipeline(ctx: Ctx, stages: readonly SyntaxNode[], source: string
     else if (upstream.some((n) => DECODERS.has(n) && n !== "printf") || (upstream.includes("printf") && /\\x[0-9a-f]{2}|\\[0-7]{3}/i.test(source))) {
       finding(ctx, "shell.obfuscated-exec", "block", "Encoded text is decoded and piped into an interpreter, hiding what runs.", source.slice(stages[0]?.pos ?? 0, stage.end));
     } else if (SHELLS.has(name)) {
-      if (args.some((a) => (isDash(a) && /^-[a-zA-Z]*i/.test(a))) && stageFacts.some((f) => f !== undefined && (f.names as readonly string[]).some((n) => n === "nc" || n === "ncat" || n === "netcat" || n === "telnet" || n === "socat" || n === "openssl"))) {
+      if (args.some((a) => (isDash(a) && /^-[a-zA-Z]*i/.test(a))) && stages.some((s) => s.type === "Command" && (commandArgv(ctx.s, s).names as readonly string[]).some((n) => n === "nc" || n === "ncat" || n === "netcat" || n === "telnet" || n === "socat" || n === "openssl"))) {
         finding(ctx, "shell.reverse-shell", "block", "A shell's input and output are wired to a network connection.", source.slice(stages[0]?.pos ?? 0, stages.at(-1)?.end ?? stage.end));
       }
       const prev = stages[i - 1];
