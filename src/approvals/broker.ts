@@ -45,7 +45,12 @@ export type BrokerOptions = {
 
 export type Broker = {
   readonly instanceId: string;
-  create(input: EscalationInput, timeoutMs: number): Promise<Escalation>;
+  /**
+   * Stores the record and, unless `listed` is false, lists it in this instance's index of open escalations (what
+   * sweeps, the bots and `approvals list` read). Unlisted: the caller decides it at once (the supervisor model
+   * settled it), so nobody else can or needs to find it; it is still recorded, audited and decided first-wins.
+   */
+  create(input: EscalationInput, timeoutMs: number, options?: { listed?: boolean }): Promise<Escalation>;
   /** Writes the outcome unless one exists; the first writer wins and every later attempt gets the winner. */
   decide(id: string, state: EscalationOutcome["state"], by: Decider, note?: string): Promise<DecideResult>;
   /** Resolves with the outcome: a decision (here or in another instance), expiry, or cancellation. Never rejects. */
@@ -194,7 +199,7 @@ export function createBroker(o: BrokerOptions): Broker {
     get waiting() {
       return local.size;
     },
-    async create(input, timeoutMs) {
+    async create(input, timeoutMs, options) {
       if (closed) throw new Error("the escalation broker is closed");
       if (local.size >= maxPending) throw new Error(`too many escalations are waiting (${maxPending}); deny until some are decided`);
       const created = now();
@@ -210,7 +215,7 @@ export function createBroker(o: BrokerOptions): Broker {
         announced = true;
       }
       await o.store.set(K.record(escalation.id), escalation, timeoutMs + KEEP_MS);
-      await changeIndex((ids) => [...ids.slice(-(maxPending * 2 - 1)), escalation.id]);
+      if (options?.listed !== false) await changeIndex((ids) => [...ids.slice(-(maxPending * 2 - 1)), escalation.id]);
       audit({
         kind: "escalation",
         action: "created",

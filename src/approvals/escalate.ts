@@ -91,6 +91,8 @@ export async function runEscalation(deps: EscalationDeps, call: EscalatedCall, a
       opinion = { verdict: "ask-human", risk: "high", rationale: "The supervisor model could not be asked.", model: deps.config.approvals.supervisor.model ?? "?", ok: false, error: (err as Error).message };
     }
   }
+  // Settled by the model alone: decided right after it is recorded, so it is never listed as open (no index write, nothing for sweeps).
+  const settled = settle(opinion, approveSuffices, deps.hasHumans);
   let escalation: Escalation;
   try {
     escalation = await deps.broker.create(
@@ -109,6 +111,7 @@ export async function runEscalation(deps: EscalationDeps, call: EscalatedCall, a
         supervisor: opinion,
       },
       deps.config.approvals.timeoutMs,
+      { listed: settled === "ask-humans" },
     );
   } catch (err) {
     return { allow: false, decision: blocked(d, "escalation.unavailable", `The call needs approval, but the escalation could not be recorded (${(err as Error).message}), so it is blocked`) };
@@ -119,7 +122,6 @@ export async function runEscalation(deps: EscalationDeps, call: EscalatedCall, a
       .record({ kind: "escalation", action: "model-verdict", id, tool: call.tool, verdict: opinion.verdict, risk: opinion.risk, rationale: opinion.rationale, model: opinion.model, ok: opinion.ok, error: opinion.error ?? null })
       .catch((err: unknown) => deps.log.error(`otheru-coordinator: could not audit the supervisor verdict for ${id}: ${(err as Error).message}`));
   }
-  const settled = settle(opinion, approveSuffices, deps.hasHumans);
   let outcome: EscalationOutcome;
   try {
     if (settled === "ask-humans") outcome = await deps.broker.wait(id);

@@ -3,7 +3,7 @@
 // own credential shapes are replaced synchronously; secretlint's recommended rules also run, for records, on the
 // strings a cheap prefilter picks (a secretlint pass costs milliseconds; most arguments need none).
 import { createHash, createHmac } from "node:crypto";
-import { lintSource } from "@secretlint/core";
+import { lintSource } from "../ops/secretlint.ts";
 import { creator as recommended } from "@secretlint/secretlint-rule-preset-recommend";
 import { SECRET_SHAPES } from "../patterns/secrets.ts";
 

@@ -1,6 +1,6 @@
 // Outgoing-secret scan for calls that carry data off the machine: secretlint's recommended rules and the exact
 // values of the operator's configured secrets (.env). Async; only runs for sending tools.
-import { lintSource } from "@secretlint/core";
+import { lintSource } from "../ops/secretlint.ts";
 import { creator as recommended } from "@secretlint/secretlint-rule-preset-recommend";
 import { ownsSecret, urlHost } from "../patterns/secrets.ts";
 import type { Finding } from "../patterns/types.ts";

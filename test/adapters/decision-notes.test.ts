@@ -14,19 +14,22 @@ type Handler = (event: unknown, ctx: unknown) => unknown;
 test("each decided call and its outcome lands in the workspace's daily memory file, inert and redacted", async () => {
   const saved = process.env.OPENCLAW_STATE_DIR;
   process.env.OPENCLAW_STATE_DIR = STATE;
-  const hooks = new Map<string, Handler>();
+  // Every handler a hook name gets, called in registration order as OpenClaw does (after_tool_call has two).
+  const hooks = new Map<string, Handler[]>();
   const workspace = join(STATE, "ws");
   registerCoordinator({
     pluginConfig: { rules: [{ id: "no-exec-in-groups", match: { chatTypes: ["group"] }, deny: ["exec"] }], audit: { timeZone: "UTC" } },
     config: { agents: { defaults: { workspace } } },
     registrationMode: "full",
     logger: { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} },
-    on: (name: string, h: Handler) => hooks.set(name, h),
+    on: (name: string, h: Handler) => hooks.set(name, [...(hooks.get(name) ?? []), h]),
     registerService: () => {},
   } as unknown as CoordinatorApi);
   process.env.OPENCLAW_STATE_DIR = saved;
-  const before = hooks.get("before_tool_call") as Handler;
-  const afterHook = hooks.get("after_tool_call") as Handler;
+  const before = (hooks.get("before_tool_call") ?? [])[0] as Handler;
+  const afterHook: Handler = async (event, ctx) => {
+    for (const h of hooks.get("after_tool_call") ?? []) await h(event, ctx);
+  };
   const token = `ghp_${"Zx9".repeat(12)}`;
   const group = "agent:main:telegram:group:-100123";
   await before({ toolName: "exec", params: { command: "ls" }, toolCallId: "c1" }, { sessionKey: group, requester: { channel: "telegram", senderId: "42" } });
@@ -46,7 +49,8 @@ test("each decided call and its outcome lands in the workspace's daily memory fi
   const lines = text.split("\n").filter((l) => l.startsWith("- "));
   assert.equal(lines.length, 3);
   assert.match(lines[0] as string, /^- \d\d:\d\d UTC: exec \{"command":"ls"\} — block \[no-exec-in-groups\], blocked \(group chat, session agent:main:telegram:group:-100123, sender 42\)$/);
-  assert.match(lines[1] as string, /— allow \[highstakes\.default\], ran/);
+  // The injected text in its own arguments makes the purpose check block it (the fake host still reports "ran").
+  assert.match(lines[1] as string, /— block \[purpose\.misaligned, purpose\.injected-text, purpose\.no-goal\], ran/);
   assert.ok(!text.includes(token), "no secret in the note");
   assert.ok(!text.includes(npmToken), "no secretlint-detected secret in the note");
   assert.match(lines[2] as string, /'redacted:npm:[0-9a-f]{10}'/, "the marker, made inert like all brackets");

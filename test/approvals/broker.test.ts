@@ -139,6 +139,22 @@ describe("broker on node:sqlite", () => {
     await assert.rejects(a.create(INPUT, 60_000), /too many escalations are waiting \(1\)/);
   });
 
+  test("an escalation the model settles at once is recorded and decided first-wins, but never listed as open", async () => {
+    const [s1] = sqliteStores(1) as [StateStore];
+    const records: AuditEntry[] = [];
+    const a = brokerOn(s1, "host-a:1:unlisted", records);
+    const e = await a.create(INPUT, 60_000, { listed: false });
+    assert.deepEqual(await a.listPending(), []);
+    assert.equal((await a.get(e.id))?.escalation.tool, "exec");
+    const first = await a.decide(e.id, "approved", { via: "model" });
+    const second = await a.decide(e.id, "denied", { via: "telegram", userId: "7" });
+    assert.deepEqual([first.ok && first.won, second.ok && second.won], [true, false]);
+    assert.deepEqual(
+      records.map((r) => r.action),
+      ["created", "outcome"],
+    );
+  });
+
   test("a malformed outcome in the store reads as denied, never as approved or pending", async () => {
     const [s1] = sqliteStores(1) as [StateStore];
     const a = brokerOn(s1, "host-a:1:junk");

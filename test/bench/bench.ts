@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { openStateStore } from "../../src/state/store.ts";
 import { killSwitchBench } from "./killswitch-bench.ts";
 import { approvalsBench } from "./approvals-bench.ts";
+import { loadBench } from "./load-bench.ts";
 import { BENCH_CONFIG, benchCorpus } from "./corpus.ts";
 
 const scale = Math.max(0.01, Number(process.env.BENCH_SCALE ?? "1"));
@@ -116,6 +117,8 @@ async function main(): Promise<void> {
     killSwitch: await killSwitchBench(Math.max(20, Math.round(200 * scale))),
     approvals: await approvalsBench(Math.max(20, Math.round(300 * scale))),
     audit: await auditBench(Math.round(20_000 * scale), 200),
+    // The registered hooks under load (issue #12): `load` (embedded store), `loadRedis` (two instances, one redis-server).
+    ...(await loadBench(Math.round(10_000 * scale), 200)),
     note: "decision = gate.decide() as the before_tool_call hook runs it (emergency-stop read from the embedded store, analysis, path resolution, policy); stringify = JSON.stringify of the same params; measured interleaved in one run; shell.analyser = analyseShell() alone vs shell.unbashParse = unbash parse() of the same command",
     checksum: sink,
   };
