@@ -195,8 +195,10 @@ describe("fuzz: config loader", () => {
     assert.deepEqual(!r.ok && r.problems, ['(root): unknown key "__proto__"; remove it or fix its spelling (see the config reference in README.md)']);
   });
 
-  test("approvals.supervisor.model must name an own entry of models (not Object.prototype's constructor)", () => {
+  test("approvals.supervisor.model and purpose.judge.model must name an own entry of models (not Object.prototype's constructor)", () => {
     const r = load({ approvals: { supervisor: { model: "constructor" } } });
     assert.deepEqual(!r.ok && r.problems, ['approvals.supervisor.model: names "constructor", which is not an entry of models; add models.constructor ({"provider": "openai", "baseUrl": …, "model": …})']);
+    const j = load({ purpose: { judge: { model: "constructor" } } });
+    assert.deepEqual(!j.ok && j.problems, ['purpose.judge.model: names "constructor", which is not an entry of models; add models.constructor ({"provider": "openai", "baseUrl": …, "model": …})']);
   });
 });
