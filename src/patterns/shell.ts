@@ -351,8 +351,11 @@ function isHostMount(v: string | undefined): boolean {
   return v !== undefined && (/^\/(:|$)|^\/(etc|root|var\/run\/docker\.sock|proc|sys|dev|boot)(:|$|\/)/.test(v) || /(^|,)(source|src)=\/(,|$|etc|root|var\/run\/docker\.sock)/.test(v));
 }
 
-/** The words that are not options (do not start with "-"). */
-function operandsOf(args: readonly string[]): string[] {
+/** The words that are not options (do not start with "-"): `args` itself when none is (callers never modify either list). */
+function operandsOf(args: readonly string[]): readonly string[] {
+  let k = 0;
+  while (k < args.length && !isDash(args[k] as string)) k++;
+  if (k === args.length) return args;
   const operands: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as (typeof args)[number];
