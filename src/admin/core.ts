@@ -52,7 +52,8 @@ export function parseAdminCommand(text: string): ParsedCommand {
   if (!m) return { ok: false, error: "Not a command. Send /help for the list." };
   const name = (m[1] as string).toLowerCase();
   const args = (m[2] ?? "").trim();
-  if (!(ADMIN_COMMANDS as readonly string[]).includes(name)) return { ok: false, error: `Unknown command /${name}. Send /help for the list.` };
+  // The name is echoed in the reply: bounded (a 1 MB "/xxx…" would otherwise come back whole).
+  if (!(ADMIN_COMMANDS as readonly string[]).includes(name)) return { ok: false, error: `Unknown command /${clip(name, 40)}. Send /help for the list.` };
   const command = name as AdminCommand;
   if (command === "audit" && args.toLowerCase() !== "verify") return { ok: false, error: "Usage: /audit verify" };
   if ((command === "resume" || command === "status" || command === "health" || command === "pending" || command === "help") && args !== "") {

@@ -40,6 +40,11 @@ function expandHome(p: string, home: string): string {
   return p === "~" || p.startsWith("~/") ? join(home, p.slice(1)) : p;
 }
 
+/** The kernel refuses a path string this long (ENAMETOOLONG): such a prefix cannot be inspected on disk. */
+const PATH_MAX = 4096;
+/** More components than a path the kernel accepts can hold (plus link targets): the rest is kept as written. */
+const MAX_LSTATS = 4096;
+
 /**
  * The real path the kernel would reach: symlinks (dangling ones too) and `..` resolved component by
  * component, missing components kept as written. Never cached: links change between calls.
@@ -50,18 +55,26 @@ export function realPathOf(path: string): string {
   } catch {
     // Some component does not exist (a new file, a dangling link): walk it by hand.
   }
-  const queue = path.split("/");
+  // Next component last: pop() stays O(1) however many components a (hostile, megabyte) path has.
+  const queue = path.split("/").reverse();
   let current = "/";
   let hops = 0;
+  let lstats = 0;
   while (queue.length > 0) {
-    const part = queue.shift() as string;
+    const part = queue.pop() as string;
     if (part === "" || part === ".") continue;
     if (part === "..") {
       current = dirname(current);
       continue;
     }
     const next = current === "/" ? `/${part}` : `${current}/${part}`;
-    const st = lstatSync(next, { throwIfNoEntry: false });
+    let st: ReturnType<typeof lstatSync>;
+    try {
+      st = next.length >= PATH_MAX || ++lstats > MAX_LSTATS ? undefined : lstatSync(next, { throwIfNoEntry: false });
+    } catch {
+      // ENOTDIR, EACCES, a NUL byte: the kernel cannot reach it either; kept as written.
+      st = undefined;
+    }
     if (st?.isSymbolicLink() && hops < 40) {
       hops++;
       let target: string;
@@ -71,7 +84,7 @@ export function realPathOf(path: string): string {
         return path;
       }
       if (target.startsWith("/")) current = "/";
-      queue.unshift(...target.split("/"));
+      queue.push(...target.split("/").reverse());
       continue;
     }
     current = next;

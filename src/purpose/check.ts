@@ -101,7 +101,8 @@ export function createPurposeCheck(config: Config, options: PurposeCheckOptions 
 /** Cross-key config problems of the purpose block (for loadConfig): the judge must name an entry of models. */
 export function purposeConfigProblems(config: Config): { path: string; problem: string; fix: string }[] {
   const name = config.purpose.judge?.model;
-  if (name === undefined || config.models[name] !== undefined) return [];
+  // hasOwn: "constructor" or "tostring" would otherwise find Object.prototype's members.
+  if (name === undefined || Object.hasOwn(config.models, name)) return [];
   const known = Object.keys(config.models);
   return [
     {
