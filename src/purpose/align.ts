@@ -126,8 +126,11 @@ export function checkActionPurpose(call: { tool: string; params: Record<string, 
 
   const texts: string[] = [];
   callTexts(call.params, texts, 0);
+  // A shell command's invisible characters are the shell analysis's (unicode.*: stripped, reported, escalated;
+  // an emoji's zero-width joiner in quoted text is fine), not an injection mark of their own.
+  const invisible = typeof call.params.command !== "string";
   for (const t of texts) {
-    const mark = instructionMark(t);
+    const mark = instructionMark(t, { invisible });
     if (mark) {
       add(PURPOSE_REASONS.injectedText, `the call's arguments carry instruction-like text ("${mark}")`, "strong");
       break;

@@ -21,9 +21,9 @@ const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF\u{E0000}-\u{E0
 const MAX_SCAN = 50_000;
 
 /** The first injection mark in the text (a short excerpt), or undefined. */
-export function instructionMark(text: string): string | undefined {
+export function instructionMark(text: string, options: { invisible?: boolean } = {}): string | undefined {
   const t = text.length > MAX_SCAN ? text.slice(0, MAX_SCAN) : text;
-  if (INVISIBLE.test(t)) return "invisible (zero-width or tag) characters";
+  if (options.invisible !== false && INVISIBLE.test(t)) return "invisible (zero-width or tag) characters";
   const n = t.normalize("NFKC");
   for (const re of MARKERS) {
     const m = re.exec(n);
