@@ -179,11 +179,20 @@ function createWriter(dir: string, options: AuditOptions): Writer {
     }
   }
 
+  /** The open file is still the one at its path (not deleted, moved away or replaced, e.g. by a symlink to a full disk). */
+  function stillAtPath(handle: number, path: string): boolean {
+    const onDisk = statSync(path, { throwIfNoEntry: false });
+    if (!onDisk) return false;
+    const open = fstatSync(handle);
+    return onDisk.ino === open.ino && onDisk.dev === open.dev;
+  }
+
   function ensureFile(name: string): number {
-    if (fd !== undefined && currentFile === name) return fd;
+    const path = join(dir, name);
+    // One stat per batch: a file swapped under the writer is reopened, so what lands on disk is what is at the path.
+    if (fd !== undefined && currentFile === name && stillAtPath(fd, path)) return fd;
     if (fd !== undefined) closeSync(fd);
     fd = undefined;
-    const path = join(dir, name);
     fd = openSync(path, "a", 0o600);
     currentFile = name;
     durableSize = fstatSync(fd).size;
