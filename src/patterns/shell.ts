@@ -208,7 +208,16 @@ function pushWordValues(vars: ReadonlyMap<string, string> | undefined, word: Wor
     else out.push(raw);
     return;
   }
+  // Only an unquoted $IFS splits the word. Inside single quotes it is literal text (which a nested `sh -c` expands and
+  // splits in its turn, so it must reach the nested analysis intact); inside double quotes it stays one field.
+  const parts = word.parts ?? [];
+  const splits = parts.some((p) => (p.type === "SimpleExpansion" || p.type === "ParameterExpansion") && IFS_EXPANSION.test(p.text));
+  const quotedIfs = !splits && parts.some((p) => p.type === "DoubleQuoted" && p.parts.some((q) => (q.type === "SimpleExpansion" || q.type === "ParameterExpansion") && IFS_EXPANSION.test(q.text)));
   for (const value of braces ? expandBraces(raw) : [raw]) {
+    if (!splits) {
+      out.push(quotedIfs ? value.replace(IFS_REF, " ") : value);
+      continue;
+    }
     const v = value.replace(IFS_REF, " ");
     if (v === value) out.push(v);
     else for (const field of v.split(BLANKS)) if (field) out.push(field);
@@ -1016,11 +1025,13 @@ function analyseArgv(ctx: Ctx, argv: readonly string[], facts: Argv, text: Evide
   if (runsFileFrom(ctx, real, ctx.s.decoded)) finding(ctx, "shell.obfuscated-exec", "block", "A file just decoded from hidden text is executed.", text);
   // A call of a function defined earlier in the script runs its body with these arguments.
   const body = ctx.s.functions?.get(name);
-  if (body !== undefined && ctx.s.calling?.has(name) === true) return; // recursion: the body is already being analysed
+  // Recursion: this very body is already being analysed. A function that redefined itself runs its new body: analysed.
+  const callKey = body === undefined ? "" : `${name}\u0000${body}`;
+  if (body !== undefined && ctx.s.calling?.has(callKey) === true) return;
   if (body !== undefined) {
-    (ctx.s.calling ??= new Set()).add(name);
+    (ctx.s.calling ??= new Set()).add(callKey);
     analyseSource(ctx, body.replace(/\$\{?([1-9@*])\}?/g, (_, n: string) => (n === "@" || n === "*" ? args.join(" ") : (args[Number(n) - 1] ?? ""))));
-    ctx.s.calling?.delete(name);
+    ctx.s.calling?.delete(callKey);
     return;
   }
   if ((flags & SHELL) !== 0) {
@@ -1320,6 +1331,21 @@ function crossCommandRules(ctx: Ctx, source: string): void {
 }
 
 /** Analyse a shell command string. Pure: no I/O, no clock. */
+const MAX_PAREN_DEPTH = 64;
+
+/** Whether "(" nests deeper than `limit` anywhere in the text (quotes not excluded: this only ever errs on the safe side). */
+function parenDepthOver(source: string, limit: number): boolean {
+  if (source.length <= limit) return false;
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 40) {
+      if (++depth > limit) return true;
+    } else if (c === 41 && depth > 0) depth--;
+  }
+  return false;
+}
+
 export function analyseShell(source: string, env: PathEnv): ShellAnalysis {
   const out: ShellAnalysis = { ok: true, commands: [], paths: [], findings: [] };
   const ctx: Ctx = {
@@ -1333,6 +1359,9 @@ export function analyseShell(source: string, env: PathEnv): ShellAnalysis {
       finding(ctx, "cred.env-dump", "escalate", "The whole environment, including any secrets in it, is printed.", source);
     }
     if (ctx.s.budget < 0) finding(ctx, "shell.too-large", "escalate", "The command is too large to analyse completely.");
+    // unbash stops nesting (…) / <(…) at 257 levels without an error and reads the rest as odd commands: nesting
+    // that deep is never everyday work, and what it hides cannot be seen.
+    if (parenDepthOver(source, MAX_PAREN_DEPTH)) finding(ctx, "shell.too-deep", "escalate", `Shell code is nested more than ${MAX_PAREN_DEPTH} parentheses deep.`);
   } catch (err) {
     out.ok = false;
     out.error = `analyser failure: ${(err as Error).message}`;

@@ -239,11 +239,7 @@ describe("fuzz: shell analysis through the gate", () => {
 
   test(
     "${IFS} in nested shell code (sh -c, bash -c, eval of a heredoc, here-strings) is split like at the top level",
-    {
-      todo:
-        "src/patterns: rm${IFS}-rf${IFS}/ is blocked at the top level but allowed inside nested code, e.g. sh -c 'rm${IFS}-rf${IFS}/' " +
-        "(seed 24082 of this property, 166 of 900 one- and two-level wrappings allowed)",
-    },
+    // Was a gap (seed 24082: 166 of 900 wrappings allowed): $IFS inside single quotes was split by the outer word.
     async () => {
       for (const cmd of ["sh -c 'rm${IFS}-rf${IFS}/'", "bash -c \"rm\\${IFS}-rf\\${IFS}/\"", "bash <<< 'rm${IFS}-rf${IFS}/'", "sudo sh -c 'true && rm${IFS}-rf${IFS}/'"]) {
         const { decision } = await gate.decide(exec(cmd));
@@ -261,7 +257,7 @@ describe("fuzz: shell analysis through the gate", () => {
 
   test(
     "a function that redefines itself and calls the new body",
-    { todo: "src/patterns: the recursion guard skips f's inner call to f, which after the redefinition is rm -rf / (seed 24082, counterexample below)" },
+    // Was a gap: the recursion guard skipped f's inner call to f, which after the redefinition is rm -rf /.
     async () => {
       const { decision } = await gate.decide(exec("f() { f() { rm -rf /; }; f; }; f"));
       assert.notEqual(decision.kind, "allow");
@@ -270,11 +266,7 @@ describe("fuzz: shell analysis through the gate", () => {
 
   test(
     "process substitution nested 258 deep around rm -rf /",
-    {
-      todo:
-        "src/patterns: unbash stops nesting <(…) / >(…) at 257 levels without a parse error and reads the rest as commands named ')))…', " +
-        "so the rm inside is never seen and the command is allowed (the analyser does not flag the depth or the odd command names)",
-    },
+    // Was a gap: unbash stops nesting <(…) / >(…) at 257 levels without an error; nesting past 64 now escalates.
     async () => {
       for (const open of ["<(", ">("]) {
         const { decision } = await gate.decide(exec(`cat ${open.repeat(258)}rm -rf /${")".repeat(258)}`));
