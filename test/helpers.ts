@@ -5,6 +5,7 @@ import type { HostLayout } from "../src/gate/host.ts";
 import { createAdminHandler } from "../src/admin/core.ts";
 import type { AdminHandler } from "../src/admin/types.ts";
 import type { StateStore } from "../src/state/store.ts";
+import type { EscalationInput } from "../src/approvals/broker.ts";
 
 export const HOME = "/home/dev";
 export const WORKSPACE = "/home/dev/.openclaw/workspace";
@@ -53,3 +54,19 @@ export function stopHandlerOn(store: StateStore, instanceId: string): AdminHandl
     log: { info: () => {}, warn: () => {}, error: () => {} },
   });
 }
+
+/** One escalated call as the hook hands it to the broker: an exec in a critical Telegram group, asked for by `senderId`. */
+export function escalationInput(senderId = "42"): EscalationInput {
+  return {
+    tool: "exec",
+    argsSummary: '{"command":"git push --force"}',
+    ruleIds: ["critical.high-stakes"],
+    reason: "exec is a high-stakes tool in a critical channel.",
+    sessionKey: "agent:main:telegram:group:-100123",
+    agentId: "main",
+    channel: "telegram",
+    chatType: "group",
+    requester: { channel: "telegram", senderId, senderIsOwner: false },
+  };
+}
+

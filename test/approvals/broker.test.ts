@@ -12,6 +12,7 @@ import type { AuditEntry } from "../../src/audit/record.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { openStateStore, type StateStore } from "../../src/state/store.ts";
 import { startRedis, type RedisServer } from "../redis-server.ts";
+import { escalationInput } from "../helpers.ts";
 
 const dirs: string[] = [];
 const stores: StateStore[] = [];
@@ -39,17 +40,7 @@ function brokerOn(store: StateStore, instanceId: string, records: AuditEntry[] =
   return b;
 }
 
-const INPUT: EscalationInput = {
-  tool: "exec",
-  argsSummary: '{"command":"git push --force"}',
-  ruleIds: ["critical.high-stakes"],
-  reason: "exec is a high-stakes tool in a critical channel.",
-  sessionKey: "agent:main:telegram:group:-100123",
-  agentId: "main",
-  channel: "telegram",
-  chatType: "group",
-  requester: { channel: "telegram", senderId: "42", senderIsOwner: false },
-};
+const INPUT: EscalationInput = escalationInput();
 
 function config(raw: unknown) {
   const r = loadConfig(raw, { env: { T: "123456:fake-admin-token-for-tests", D: "fake.discord.token" }, baseDir: tmpdir() });

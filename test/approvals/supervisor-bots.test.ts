@@ -16,6 +16,7 @@ import { openStateStore, type StateStore } from "../../src/state/store.ts";
 import { type FakeDiscord, startFakeDiscord } from "../fakes/discord-api.ts";
 import { type FakeTelegramApi, startFakeTelegramApi } from "../fakes/telegram-api.ts";
 import { startRedis, type RedisServer } from "../redis-server.ts";
+import { escalationInput } from "../helpers.ts";
 
 const TG_TOKEN = "123456:TEST-supervisor-bots-not-real";
 const DC_TOKEN = "ZmFrZQ.fake.supervisor-token-not-real";
@@ -71,17 +72,7 @@ function instance(id: string, platform: "telegram" | "discord"): { broker: Broke
   return { broker, runtime };
 }
 
-const INPUT: EscalationInput = {
-  tool: "exec",
-  argsSummary: '{"command":"git push --force origin main"}',
-  ruleIds: ["critical.high-stakes"],
-  reason: "exec is a high-stakes tool in a critical channel.",
-  sessionKey: "agent:main:telegram:group:-100123",
-  agentId: "main",
-  channel: "telegram",
-  chatType: "group",
-  requester: { channel: "telegram", senderId: String(TG_REQUESTER), senderIsOwner: false },
-};
+const INPUT: EscalationInput = escalationInput(String(TG_REQUESTER));
 
 let a: { broker: Broker; runtime: CoordinatorRuntime };
 let b: { broker: Broker; runtime: CoordinatorRuntime };

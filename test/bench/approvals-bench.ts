@@ -8,6 +8,7 @@ import { createBroker, type EscalationInput } from "../../src/approvals/broker.t
 import { createAuditTrail } from "../../src/audit/trail.ts";
 import { openStateStore, type StoreSettings } from "../../src/state/store.ts";
 import { startRedis } from "../redis-server.ts";
+import { escalationInput } from "../helpers.ts";
 
 type BrokerFigures = { escalations: number; brokerP50Us: number; brokerP99Us: number; storeSetP50Us: number; ratioP50: number };
 
@@ -16,17 +17,7 @@ function pct(xs: number[], p: number): number {
   return Math.round(s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? 0);
 }
 
-const INPUT: EscalationInput = {
-  tool: "exec",
-  argsSummary: '{"command":"git push --force origin main"}',
-  ruleIds: ["critical.high-stakes"],
-  reason: "exec is a high-stakes tool in a critical channel.",
-  sessionKey: "agent:main:telegram:group:-100123",
-  agentId: "main",
-  channel: "telegram",
-  chatType: "group",
-  requester: { channel: "telegram", senderId: "42", senderIsOwner: false },
-};
+const INPUT: EscalationInput = escalationInput();
 
 async function measure(settings: StoreSettings, rounds: number, auditDir: string): Promise<BrokerFigures> {
   const store = openStateStore(settings);

@@ -14,7 +14,7 @@ import { createGate } from "../../src/gate/gate.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { setKillSwitch } from "../../src/state/killswitch.ts";
 import { openStateStore, type StateStore } from "../../src/state/store.ts";
-import { fixedLayout } from "../helpers.ts";
+import { fixedLayout, escalationInput } from "../helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "otheru-restart-"));
 const stores: StateStore[] = [];
@@ -24,17 +24,7 @@ after(async () => {
 });
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-const INPUT: EscalationInput = {
-  tool: "exec",
-  argsSummary: '{"command":"git push --force"}',
-  ruleIds: ["critical.high-stakes"],
-  reason: "exec is a high-stakes tool in a critical channel.",
-  sessionKey: "agent:main:telegram:group:-100123",
-  agentId: "main",
-  channel: "telegram",
-  chatType: "group",
-  requester: { channel: "telegram", senderId: "42", senderIsOwner: false },
-};
+const INPUT: EscalationInput = escalationInput();
 
 test("restart with pending escalations and an engaged stop: the stop survives, the escalations expire denied", async () => {
   const settings = { kind: "sqlite" as const, path: join(dir, "state.sqlite"), timeoutMs: 1000, namespace: "t" };

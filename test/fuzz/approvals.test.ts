@@ -13,6 +13,7 @@ import type { ApprovalClick, Escalation } from "../../src/approvals/types.ts";
 import type { AuditEntry } from "../../src/audit/record.ts";
 import { openStateStore } from "../../src/state/store.ts";
 import { params, withinDeadline, withinDeadlineSync } from "./support.ts";
+import { escalationInput } from "../helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "otheru-fuzz-approvals-"));
 const store = openStateStore({ kind: "sqlite", path: join(dir, "state.sqlite"), timeoutMs: 5000, namespace: "t" });
@@ -40,17 +41,7 @@ const CHATS: SupervisorChat[] = [
   { platform: "telegram", chatId: TG_CHAT, supervisors: TG_SUPERVISORS },
   { platform: "discord", guildId: GUILD, channelId: CHANNEL, supervisors: DC_SUPERVISORS },
 ];
-const INPUT: EscalationInput = {
-  tool: "exec",
-  argsSummary: '{"command":"git push --force"}',
-  ruleIds: ["critical.high-stakes"],
-  reason: "exec is a high-stakes tool in a critical channel.",
-  sessionKey: "agent:main:telegram:group:-100123",
-  agentId: "main",
-  channel: "telegram",
-  chatType: "group",
-  requester: { channel: "telegram", senderId: REQUESTER, senderIsOwner: false },
-};
+const INPUT: EscalationInput = escalationInput(REQUESTER);
 
 const DATA = /^oc1:[ad]:[A-Za-z0-9_-]{16}$/;
 const ID_CHARS = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"];

@@ -235,6 +235,21 @@ function build(api: CoordinatorApi, hostLog: HookLog): Built {
   return built;
 }
 
+/** Fail closed: with a broken config nothing runs, every call is blocked, and the service start reports the problems. */
+function failClosed(api: CoordinatorApi, error: ConfigError, log: HookLog): void {
+  if (!announced.has(error.message)) {
+    announced.add(error.message);
+    log.error(`${error.message}\notheru-coordinator: every tool call is blocked until the config is fixed.`);
+  }
+  api.on("before_tool_call", () => ({ block: true, blockReason: "otheru-coordinator: the coordinator's config is invalid, so every tool call is blocked until an operator fixes it [config.invalid]" }), { priority: HOOK_PRIORITY });
+  api.registerService({
+    id: PLUGIN_ID,
+    start: () => {
+      throw error;
+    },
+  });
+}
+
 export function registerCoordinator(api: CoordinatorApi): void {
   const hostLog: HookLog = {
     info: (m) => api.logger.info(m),
@@ -263,41 +278,12 @@ export function registerCoordinator(api: CoordinatorApi): void {
   }
 
   const log = built.ok ? built.logFor(hostLog) : hostLog;
-  if (!built.ok) {
-    const error = new ConfigError(built.problems, `plugins.entries.${PLUGIN_ID}.config`);
-    if (!announced.has(error.message)) {
-      announced.add(error.message);
-      log.error(`${error.message}\notheru-coordinator: every tool call is blocked until the config is fixed.`);
-    }
-    // Fail closed: with a broken config nothing runs, and the service start reports the problems.
-    api.on("before_tool_call", () => ({ block: true, blockReason: "otheru-coordinator: the coordinator's config is invalid, so every tool call is blocked until an operator fixes it [config.invalid]" }), { priority: HOOK_PRIORITY });
-    api.registerService({
-      id: PLUGIN_ID,
-      start: () => {
-        throw error;
-      },
-    });
-    return;
-  }
+  if (!built.ok) return failClosed(api, new ConfigError(built.problems, `plugins.entries.${PLUGIN_ID}.config`), log);
 
   const { gate, loaded, runtime, escalations, flushLog, credentials, coordinator, hookBudgetMs, purposeCapture } = built;
   // The hook waits for supervisors: OpenClaw must give it longer than the approval timeout, or it blocks the call first.
   const budgetProblem = hookBudgetMs === undefined ? undefined : hookBudgetProblem(api.config, hookBudgetMs);
-  if (budgetProblem) {
-    const error = new ConfigError([budgetProblem], `plugins.entries.${PLUGIN_ID}`);
-    if (!announced.has(error.message)) {
-      announced.add(error.message);
-      log.error(`${error.message}\notheru-coordinator: every tool call is blocked until the config is fixed.`);
-    }
-    api.on("before_tool_call", () => ({ block: true, blockReason: "otheru-coordinator: the coordinator's config is invalid, so every tool call is blocked until an operator fixes it [config.invalid]" }), { priority: HOOK_PRIORITY });
-    api.registerService({
-      id: PLUGIN_ID,
-      start: () => {
-        throw error;
-      },
-    });
-    return;
-  }
+  if (budgetProblem) return failClosed(api, new ConfigError([budgetProblem], `plugins.entries.${PLUGIN_ID}`), log);
   const watch = createOverrideWatcher(gate, log, overrideSeen);
   const pending: PendingDecisions = new Map();
   api.on("before_tool_call", createBeforeToolCall(gate, loaded.config.approvals.timeoutMs, log, pending, escalations, credentials, coordinator), {
