@@ -25,7 +25,7 @@ const MAIN_SESSION = "agent:main:main";
 const CRITICAL_GROUP = "telegram:group:-100555";
 const CRITICAL_SESSION = `agent:main:${CRITICAL_GROUP}`;
 const APPROVAL_TIMEOUT_MS = 15_000;
-const TURN_TIMEOUT_MS = 180_000;
+const TURN_TIMEOUT_MS = 360_000;
 
 let dir = "";
 let mock: MockModel | undefined;

@@ -15,7 +15,7 @@ import { createOpenClawHome, type Gateway, type OpenClawHome } from "./harness.t
 
 const PLUGIN_DIR = fileURLToPath(new URL("../../plugin", import.meta.url));
 const MAIN_SESSION = "agent:main:main";
-const TURN_TIMEOUT_MS = 240_000;
+const TURN_TIMEOUT_MS = 360_000;
 // Unique per run, shaped like no known secret (so only the configured-value redaction applies).
 const SCOPED = `TEST-scoped-deploy-token-not-real-${randomBytes(6).toString("hex")}`;
 const EXPORTED = `TEST-exported-deploy-token-not-real-${randomBytes(6).toString("hex")}`;

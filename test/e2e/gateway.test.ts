@@ -23,7 +23,7 @@ const BLOCK_PREFIX = "otheru-coordinator:";
 // The plugin names its destructive-delete rule fs.destructive (src/policy/rules/filesystem.ts).
 const DESTRUCTIVE_RULE_IN_BRACKETS = "[fs.destructive]";
 const GROUP_RULE_IN_BRACKETS = "[no-exec-in-groups]";
-const TURN_TIMEOUT_MS = 180_000;
+const TURN_TIMEOUT_MS = 360_000;
 
 let targets = "";
 let workspace = "";

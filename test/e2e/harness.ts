@@ -75,7 +75,7 @@ export type OpenClawHomeOptions = {
   readonly workspaceDir?: string;
   /** Deep-merged over the generated config (objects merge, everything else replaces). */
   readonly extraConfig?: Readonly<Record<string, unknown>>;
-  /** Bound for each CLI command (default 120 s). */
+  /** Bound for each CLI command (default 300 s). */
   readonly commandTimeoutMs?: number;
   /**
    * Install this source (e.g. `npm-pack:<tgz>`) with `plugins install <spec> --force --accept-capabilities`
@@ -263,7 +263,8 @@ async function stopTracked(t: Tracked): Promise<void> {
 /** Build the isolated home, link the plugin and write the full config. Call `close()` in `after`. */
 export async function createOpenClawHome(options: OpenClawHomeOptions): Promise<OpenClawHome> {
   const pluginId = options.pluginId ?? PLUGIN_ID;
-  const commandTimeoutMs = options.commandTimeoutMs ?? 120_000;
+  // An `agent --local` turn loads every plugin in a fresh process: 30-120 s on a busy 2-core machine.
+  const commandTimeoutMs = options.commandTimeoutMs ?? 300_000;
   const nodeBin = resolveNode24();
   const root = await mkdtemp(join(tmpdir(), "otheru-e2e-"));
   const token = randomBytes(24).toString("hex");

@@ -15,7 +15,7 @@ const PLUGIN_DIR = fileURLToPath(new URL("../../plugin", import.meta.url));
 const GROUP_SESSION = "agent:main:telegram:group:-100777";
 const MAIN_SESSION = "agent:main:main";
 const BLOCK_PREFIX = "otheru-coordinator:";
-const TURN_TIMEOUT_MS = 180_000;
+const TURN_TIMEOUT_MS = 360_000;
 // Unique per run, so a match can only come from this run's MEMORY.md.
 const MARKER = `OTHERU-PRIVATE-${randomBytes(6).toString("hex")}`;
 

@@ -21,7 +21,7 @@ const BUILD_TIMEOUT_MS = 120_000;
 const INSTALL_TIMEOUT_MS = 300_000;
 // Generous: on a loaded 2-CPU machine inspect took 62 s and the turn 99 s (idle: 16 s and 26 s).
 const INSPECT_TIMEOUT_MS = 150_000;
-const TURN_TIMEOUT_MS = 180_000;
+const TURN_TIMEOUT_MS = 360_000;
 const CLI_TIMEOUT_MS = 30_000;
 const SESSION = "agent:main:telegram:direct:42";
 const BLOCK_PREFIX = "otheru-coordinator:";
