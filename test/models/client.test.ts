@@ -124,11 +124,13 @@ for (const provider of ["openai", "anthropic"] as const) {
       assert.equal(!r.ok && r.error, "answer is empty");
     });
 
-    test("the key reaches the server as a Bearer header; the prompt as system and user", async () => {
+    test("the key reaches the server (OpenAI: Bearer; Anthropic: x-api-key); the prompt as system and user", async () => {
       await once({ kind: "json", value: { verdict: "deny", risk: "low" } });
       const req = fake.requests.at(-1);
       assert.equal(req?.api, provider);
-      assert.equal(req?.headers.authorization, `Bearer ${KEY}`);
+      // @anthropic-ai/sdk 0.125.0 (the version OpenClaw's managed install pins) sends x-api-key.
+      if (provider === "anthropic") assert.equal(req?.headers["x-api-key"], KEY);
+      else assert.equal(req?.headers.authorization, `Bearer ${KEY}`);
       assert.equal(req?.system, "You judge calls. Answer JSON.");
       assert.equal(req?.user, 'tool: "exec"');
       assert.equal(req?.body.max_tokens, 300);
