@@ -1,5 +1,4 @@
 // npm run bench: decision latency through the hook's gate, beside the cost of JSON.stringify of the same params, one run.
-import { forEachChild, parse, type SyntaxNode } from "unbash";
 import { parseConfig } from "../../src/config/load.ts";
 import { analyseShell } from "../../src/patterns/shell.ts";
 import { createGate } from "../../src/gate/gate.ts";
@@ -13,23 +12,11 @@ import { killSwitchBench } from "./killswitch-bench.ts";
 import { approvalsBench } from "./approvals-bench.ts";
 import { loadBench } from "./load-bench.ts";
 import { BENCH_CONFIG, benchCorpus } from "./corpus.ts";
+import { summary, timeShell } from "./shell-timing.ts";
 
 const scale = Math.max(0.01, Number(process.env.BENCH_SCALE ?? "1"));
 const CALLS = Math.round(20_000 * scale);
 const WARMUP = 2_000;
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] as number;
-}
-
-function summary(samplesNs: Float64Array): { p50Us: number; p99Us: number; meanUs: number } {
-  const sorted = Float64Array.from(samplesNs).sort();
-  const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
-  const us = (ns: number) => Math.round(ns / 10) / 100;
-  return { p50Us: us(percentile(sorted, 50)), p99Us: us(percentile(sorted, 99)), meanUs: us(mean) };
-}
 
 async function main(): Promise<void> {
   const loaded = parseConfig(BENCH_CONFIG, {});
@@ -58,34 +45,9 @@ async function main(): Promise<void> {
   }
   // The shell analyser alone, beside a bare unbash parse of the same command, interleaved.
   const commands = corpus.map((c) => (c.params as { command?: unknown }).command).filter((c): c is string => typeof c === "string");
-  const analyseNs = new Float64Array(commands.length);
-  const parseNs = new Float64Array(commands.length);
-  const walkNs = new Float64Array(commands.length);
-  // A parse that also builds every lazy node (word parts, substitutions), as any full traversal must.
-  const parseAndWalk = (src: string): number => {
-    let n = 0;
-    const visit = (node: SyntaxNode): void => {
-      n++;
-      forEachChild(node, visit);
-    };
-    visit(parse(src));
-    return n;
-  };
-  const env = { home: "/home/dev", cwd: "/home/dev/projects/webapp" };
   // All three warmed alike before measuring (the analyser and parse were already warm from gate.decide, the walk was not).
-  for (const command of commands.slice(0, WARMUP)) sink += analyseShell(command, env).findings.length + parse(command).commands.length + parseAndWalk(command);
-  for (let i = 0; i < commands.length; i++) {
-    const command = commands[i] as string;
-    let t = process.hrtime.bigint();
-    sink += analyseShell(command, env).findings.length;
-    analyseNs[i] = Number(process.hrtime.bigint() - t);
-    t = process.hrtime.bigint();
-    sink += parse(command).commands.length;
-    parseNs[i] = Number(process.hrtime.bigint() - t);
-    t = process.hrtime.bigint();
-    sink += parseAndWalk(command);
-    walkNs[i] = Number(process.hrtime.bigint() - t);
-  }
+  const { analyseNs, parseNs, walkNs, sink: shellSink } = timeShell(commands, analyseShell, WARMUP);
+  sink += shellSink;
   const analyser = summary(analyseNs);
   const bareParse = summary(parseNs);
   const fullParse = summary(walkNs);

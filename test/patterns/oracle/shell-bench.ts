@@ -1,18 +1,13 @@
 // The shell part of test/bench/bench.ts alone (same corpus, warm-up, interleaving and ratio), for quick comparisons between changes.
-import { forEachChild, parse, type SyntaxNode } from "unbash";
 import { parseConfig } from "../../../src/config/load.ts";
 import { createGate } from "../../../src/gate/gate.ts";
 import { analyseShell as ownAnalyseShell } from "../../../src/patterns/shell.ts";
 import { BENCH_CONFIG, benchCorpus } from "../../bench/corpus.ts";
 import { fixedLayout } from "../../helpers.ts";
+import { summary, timeShell } from "../../bench/shell-timing.ts";
 
 const CALLS = 20_000;
 const WARMUP = 2_000;
-const percentile = (sorted: Float64Array, p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
-const summary = (ns: Float64Array) => {
-  const sorted = Float64Array.from(ns).sort();
-  return { p50Us: Math.round(percentile(sorted, 50) / 10) / 100, p99Us: Math.round(percentile(sorted, 99) / 10) / 100 };
-};
 // AB_REF: another copy's shell.ts to measure instead (the gate warm-up still runs this tree's).
 const analyseShell = process.env.AB_REF ? ((await import(process.env.AB_REF)) as { analyseShell: typeof ownAnalyseShell }).analyseShell : ownAnalyseShell;
 const loaded = parseConfig(BENCH_CONFIG, {});
@@ -24,32 +19,9 @@ if (process.env.GATE_WARMUP !== "0") {
   for (const input of corpus.slice(0, WARMUP)) sink += (await gate.decide(input)).decision.kind.length;
 }
 const commands = corpus.map((c) => (c.params as { command?: unknown }).command).filter((c): c is string => typeof c === "string");
-const analyseNs = new Float64Array(commands.length);
-const parseNs = new Float64Array(commands.length);
-const walkNs = new Float64Array(commands.length);
-const parseAndWalk = (src: string): number => {
-  let n = 0;
-  const visit = (node: SyntaxNode): void => {
-    n++;
-    forEachChild(node, visit);
-  };
-  visit(parse(src));
-  return n;
-};
-const env = { home: "/home/dev", cwd: "/home/dev/projects/webapp" };
-for (const command of commands.slice(0, WARMUP)) sink += analyseShell(command, env).findings.length + parse(command).commands.length + parseAndWalk(command);
-for (let i = 0; i < commands.length; i++) {
-  const command = commands[i] as string;
-  let t = process.hrtime.bigint();
-  sink += analyseShell(command, env).findings.length;
-  analyseNs[i] = Number(process.hrtime.bigint() - t);
-  t = process.hrtime.bigint();
-  sink += parse(command).commands.length;
-  parseNs[i] = Number(process.hrtime.bigint() - t);
-  t = process.hrtime.bigint();
-  sink += parseAndWalk(command);
-  walkNs[i] = Number(process.hrtime.bigint() - t);
-}
+const times = timeShell(commands, analyseShell, WARMUP);
+const { analyseNs, parseNs, walkNs } = times;
+sink += times.sink;
 const a = summary(analyseNs);
 const p = summary(parseNs);
 const w = summary(walkNs);
