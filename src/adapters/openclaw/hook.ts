@@ -134,8 +134,8 @@ export function createBeforeToolCall(
       if (d.kind !== "allow") {
         log.warn(`otheru-coordinator: ${d.kind} ${tool || "(no tool)"} session=${ctx?.sessionKey ?? "?"} [${d.ruleIds.join(", ")}] ${d.reason}`);
       }
-      if (d.kind === "escalate" && coordinator) {
-        const route = coordinator.routeFor(result.context);
+      const route = d.kind === "escalate" ? coordinator?.routeFor(result.context) : undefined;
+      if (coordinator && route) {
         if (route.route === "coordinator") {
           // The hook waits here: OpenClaw's hook budget must outlive approvals.timeoutMs (checked at startup).
           const argsSummary = summariseParams(event?.params, (s) => (gate.audit ? gate.audit.redact(s) : gate.scrub(s)), ESCALATION_ARGS_MAX);
@@ -156,7 +156,7 @@ export function createBeforeToolCall(
         }
       }
       // OpenClaw route: a standing allow-always grant for exactly this call (channel, agent, tool, arguments) lets it run.
-      const allowAlways = d.kind === "escalate" && coordinator?.grants !== undefined && coordinator.routeFor(result.context).allowAlways;
+      const allowAlways = coordinator?.grants !== undefined && route?.allowAlways === true;
       if (allowAlways && coordinator?.grants) {
         const grant = await coordinator.grants.find(result.context, tool, event?.params).catch((err: unknown) => {
           log.warn(`otheru-coordinator: standing grants cannot be read (${(err as Error).message}); asking for approval`);
