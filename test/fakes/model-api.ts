@@ -1,6 +1,7 @@
 // A fake model server on 127.0.0.1 speaking OpenAI /v1/chat/completions and Anthropic /v1/messages, answering from a script queue.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "./http-body.ts";
 
 /** What the next request gets. delayMs holds the answer back (a slow model); the client may give up first. */
 export type ModelReply =
@@ -193,16 +194,9 @@ function prompts(api: ModelApi, body: Record<string, unknown>): { system: string
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > MAX_BODY_BYTES) throw new Error("body too large");
-    chunks.push(b);
-  }
-  if (size === 0) return {};
-  const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  const body = await readBody(req, MAX_BODY_BYTES);
+  if (body.length === 0) return {};
+  const parsed: unknown = JSON.parse(body.toString("utf8"));
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
   return parsed as Record<string, unknown>;
 }

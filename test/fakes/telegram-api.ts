@@ -1,6 +1,7 @@
 // A fake Telegram Bot API on 127.0.0.1 for grammy tests: the real wire format, real long polling, and knobs for failures.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "./http-body.ts";
 
 /** A Telegram Update as JSON: update_id plus exactly one kind (message, edited_message, callback_query...). */
 export type FakeUpdate = { update_id: number; [kind: string]: unknown };
@@ -497,16 +498,8 @@ async function readParams(req: IncomingMessage): Promise<Record<string, unknown>
   const params: Record<string, unknown> = {};
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   for (const [k, v] of url.searchParams) params[k] = formValue(v);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > MAX_BODY_BYTES) throw new Error("body too large");
-    chunks.push(b);
-  }
-  if (size === 0) return params;
-  const body = Buffer.concat(chunks);
+  const body = await readBody(req, MAX_BODY_BYTES);
+  if (body.length === 0) return params;
   const type = req.headers["content-type"] ?? "";
   if (type.startsWith("application/json")) {
     const parsed: unknown = JSON.parse(body.toString("utf8"));

@@ -2,6 +2,7 @@
 // verdict follows the call it is shown (so every escalated call has a known outcome under any interleaving).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "../fakes/http-body.ts";
 
 export type Verdict = "approve" | "deny" | "ask-human";
 
@@ -26,17 +27,16 @@ export async function startScriptedSupervisor(script: (user: string) => Verdict)
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) return send(res, 413, JSON.stringify({ error: { message: "body too large" } }));
-      chunks.push(chunk as Buffer);
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, MAX_BODY_BYTES);
+    } catch {
+      return send(res, 413, JSON.stringify({ error: { message: "body too large" } }));
     }
     if (req.method !== "POST" || new URL(req.url ?? "/", "http://127.0.0.1").pathname !== "/v1/chat/completions") {
       return send(res, 404, JSON.stringify({ error: { message: "no such route" } }));
     }
-    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { model?: unknown; messages?: Array<{ role?: unknown; content?: unknown }> };
+    const body = JSON.parse(raw.toString("utf8")) as { model?: unknown; messages?: Array<{ role?: unknown; content?: unknown }> };
     const user = body.messages?.find((m) => m.role === "user")?.content;
     const verdict = script(typeof user === "string" ? user : "");
     answered[verdict]++;
